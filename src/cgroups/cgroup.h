@@ -1,0 +1,41 @@
+/* One cgroup interface with a driver per hierarchy layout (v1, hybrid, unified v2), chosen by
+ * probing the host. Knows nothing of JSON: takes oci/ typed resources. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "oci/config.h"
+#include "util/error.h"
+
+struct cgroup;   /* opaque; one container's cgroup in every hierarchy of the host */
+
+enum cgroup_layout { CGROUP_LAYOUT_V1, CGROUP_LAYOUT_HYBRID, CGROUP_LAYOUT_V2 };
+enum cgroup_layout cgroup_host_layout(void);
+
+/* Resolve the container's cgroup from linux.cgroupsPath (NULL: the default "/<id>").
+ * Relative paths are relative to the calling process's own cgroup, as runc does.
+ * Touches nothing on disk. */
+int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **out, struct err *e);
+/* Re-open a container's cgroup from the resolved path stored in its state. */
+int cgroup_open(const char *resolved_path, struct cgroup **out, struct err *e);
+void cgroup_free(struct cgroup *cg);
+/* The resolved path (the same in every hierarchy), e.g. "/web" or "/user.slice/x/web". */
+const char *cgroup_path(const struct cgroup *cg);
+
+/* mkdir in every controller (nested paths created; cpuset parents seeded with cpus/mems). */
+int cgroup_create(struct cgroup *cg, struct err *e);
+/* Move pid into the cgroup in every hierarchy. */
+int cgroup_enter(struct cgroup *cg, pid_t pid, struct err *e);
+/* Write linux.resources; errors name the resource and value. */
+int cgroup_apply(struct cgroup *cg, const struct oci_resources *r, struct err *e);
+/* All pids in the cgroup (and its descendants). *pids malloc'd. */
+int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct err *e);
+/* Send sig to every process in the cgroup (cgroup.kill on v2 for SIGKILL where it exists). */
+int cgroup_kill_all(struct cgroup *cg, int sig, struct err *e);
+int cgroup_freeze(struct cgroup *cg, bool frozen, struct err *e);
+/* 1 frozen, 0 not, -1 error. */
+int cgroup_is_frozen(struct cgroup *cg, struct err *e);
+/* rmdir in every hierarchy (deepest first), waiting briefly while it empties (EBUSY). Only the
+ * directories cgroup_create made are removed, never a pre-existing parent. */
+int cgroup_destroy(struct cgroup *cg, struct err *e);
