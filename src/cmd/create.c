@@ -1,1 +1,74 @@
-/* placeholder: not written yet */
+#include "cmd/cmd.h"
+
+static struct create_opts o;
+
+static int run(struct global *g, int argc, char **argv)
+{
+	(void)argc;
+	struct err e;
+	struct created cr;
+	o.id = argv[0];
+	if (o.preserve_fds < 0) {
+		err_set(&e, 22, "--preserve-fds: must not be negative");
+		return cmd_fail(&e);
+	}
+	if (container_create(&g->rt, &o, &cr, &e) < 0)
+		return cmd_fail(&e);
+	state_clear(&cr.st);
+	return 0;
+}
+
+#define CREATE_OPTS(o)                                                                          \
+	{ "bundle", "b", OPT_STRING, &(o).bundle, "value",                                     \
+	  "path to the root of the bundle directory, defaults to the current directory" },     \
+	{ "console-socket", NULL, OPT_STRING, &(o).console_socket, "value",                     \
+	  "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal" }, \
+	{ "pid-file", NULL, OPT_STRING, &(o).pid_file, "value",                                 \
+	  "specify the file to write the process id to" },                                     \
+	{ "no-pivot", NULL, OPT_BOOL, &(o).no_pivot, NULL,                                      \
+	  "do not use pivot root to jail process inside rootfs" },                             \
+	{ "no-new-keyring", NULL, OPT_BOOL, &(o).no_new_keyring, NULL,                          \
+	  "do not create a new session keyring for the container" },                           \
+	{ "preserve-fds", NULL, OPT_INT, &(o).preserve_fds, "value",                            \
+	  "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)" }
+
+static const struct opt opts[] = { CREATE_OPTS(o), { NULL } };
+
+const struct cmd cmd_create = {
+	.name = "create", .args = "<container-id>", .summary = "create a container",
+	.opts = opts, .stop_after = -1, .min_args = 1, .max_args = 1, .run = run,
+};
+
+static struct create_opts ro;
+static bool detach, keep;
+
+static int run_run(struct global *g, int argc, char **argv)
+{
+	(void)argc;
+	struct err e;
+	int status = 0;
+	ro.id = argv[0];
+	if (ro.preserve_fds < 0) {
+		err_set(&e, 22, "--preserve-fds: must not be negative");
+		return cmd_fail(&e);
+	}
+	if (detach && keep) {
+		err_set(&e, 22, "--detach and --keep cannot both be set");
+		return cmd_fail(&e);
+	}
+	if (container_run(&g->rt, &ro, detach, keep, &status, &e) < 0)
+		return cmd_fail(&e);
+	return status;
+}
+
+static const struct opt run_opts[] = {
+	CREATE_OPTS(ro),
+	{ "detach", "d", OPT_BOOL, &detach, NULL, "detach from the container's process" },
+	{ "keep", NULL, OPT_BOOL, &keep, NULL, "do not delete the container after it exits" },
+	{ NULL },
+};
+
+const struct cmd cmd_run = {
+	.name = "run", .args = "<container-id>", .summary = "create and run a container",
+	.opts = run_opts, .stop_after = -1, .min_args = 1, .max_args = 1, .run = run_run,
+};

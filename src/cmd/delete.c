@@ -1,1 +1,23 @@
-/* placeholder: not written yet */
+#include "cmd/cmd.h"
+
+static bool force;
+
+static int run(struct global *g, int argc, char **argv)
+{
+	struct err e;
+	int rc = 0;
+	for (int i = 0; i < argc; i++)
+		if (container_delete(&g->rt, argv[i], force, &e) < 0)
+			rc = cmd_fail(&e);
+	return rc;
+}
+
+static const struct opt opts[] = {
+	{ "force", "f", OPT_BOOL, &force, NULL, "Forcibly deletes the container if it is still running (uses SIGKILL)" },
+	{ NULL },
+};
+
+const struct cmd cmd_delete = {
+	.name = "delete", .args = "<container-id>", .summary = "delete any resources held by the container often used with detached container",
+	.opts = opts, .stop_after = -1, .min_args = 1, .max_args = -1, .run = run,
+};

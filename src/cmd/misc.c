@@ -1,1 +1,48 @@
-/* placeholder: not written yet */
+/* pause/resume, and the commands whose issues are still open: they exist (engines probe
+ * for them) and fail with a clear message. */
+#include <errno.h>
+
+#include "cmd/cmd.h"
+
+static int run_pause(struct global *g, int argc, char **argv)
+{
+	(void)argc;
+	struct err e;
+	return container_pause(&g->rt, argv[0], true, &e) < 0 ? cmd_fail(&e) : 0;
+}
+
+static int run_resume(struct global *g, int argc, char **argv)
+{
+	(void)argc;
+	struct err e;
+	return container_pause(&g->rt, argv[0], false, &e) < 0 ? cmd_fail(&e) : 0;
+}
+
+const struct cmd cmd_pause = {
+	.name = "pause", .args = "<container-id>", .summary = "pause suspends all processes inside the container",
+	.stop_after = -1, .min_args = 1, .max_args = 1, .run = run_pause,
+};
+
+const struct cmd cmd_resume = {
+	.name = "resume", .args = "<container-id>", .summary = "resumes all processes that have been previously paused",
+	.stop_after = -1, .min_args = 1, .max_args = 1, .run = run_resume,
+};
+
+static int not_yet(struct global *g, int argc, char **argv)
+{
+	(void)g, (void)argc, (void)argv;
+	struct err e;
+	err_set(&e, ENOTSUP, "this command is not implemented yet");
+	return cmd_fail(&e);
+}
+
+#define NOT_YET(var, nm, sum)                                                               \
+	const struct cmd var = { .name = nm, .args = "<container-id>", .summary = sum,      \
+				 .stop_after = 1, .min_args = 0, .max_args = -1, .run = not_yet }
+
+NOT_YET(cmd_update, "update", "update container resource constraints");
+NOT_YET(cmd_events, "events", "display container events such as OOM notifications, cpu, memory, and IO usage statistics");
+NOT_YET(cmd_checkpoint, "checkpoint", "checkpoint a running container");
+NOT_YET(cmd_restore, "restore", "restore a container from a previous checkpoint");
+NOT_YET(cmd_exec, "exec", "execute new process inside the container");
+NOT_YET(cmd_features, "features", "show the enabled features");

@@ -1,1 +1,348 @@
-/* placeholder: not written yet */
+/* create, the parent side: validate everything, then clone the init into its namespaces,
+ * place it in its cgroup, answer its requests, and record the state. On any failure the
+ * cleanup removes every trace (process, cgroup, state dir). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup.h"
+#include "container/internal.h"
+#include "container/store.h"
+#include "container/sync.h"
+#include "linux/hooks.h"
+#include "linux/terminal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+int container_validate_id(const char *id, struct err *e)
+{
+	if (!id || !*id)
+		return err_set(e, EINVAL, "container id cannot be empty");
+	if (!strcmp(id, ".") || !strcmp(id, ".."))
+		return err_set(e, EINVAL, "invalid container id format: %s", id);
+	for (const char *p = id; *p; p++) {
+		char c = *p;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			  c == '_' || c == '+' || c == '-' || c == '.';
+		if (!ok)
+			return err_set(e, EINVAL, "invalid container id format: %s", id);
+	}
+	if (strlen(id) > 1024)
+		return err_set(e, EINVAL, "invalid container id format: %s", id);
+	return 0;
+}
+
+static pid_t clone_init(unsigned long flags)
+{
+	struct clone_args ca = { .flags = flags, .exit_signal = SIGCHLD };
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+}
+
+int container_hook_state(const char *id, pid_t pid, const char *bundle, const char *rootfs,
+			 const struct oci_config *c, enum container_status status, char **out,
+			 struct err *e)
+{
+	struct container_state st = { .id = (char *)id, .pid = pid, .bundle = (char *)bundle,
+				      .rootfs = (char *)rootfs, .created = (char *)"",
+				      .annotations = c->annotations,
+				      .n_annotations = c->n_annotations };
+	return state_render_hook(&st, status, out, e);
+}
+
+/* Everything a create holds until it either hands the container over or tears it down. */
+struct create_ctx {
+	const struct runtime_opts *rt;
+	const struct create_opts *o;
+	struct oci_config *config;
+	char bundle[PATH_MAX];
+	char rootfs[PATH_MAX];
+	struct ns_plan plan;
+	struct cgroup *cg;
+	bool state_dir;
+	int sock;
+	int fifo_rd;
+	pid_t child;    /* the clone (intermediate in the double-fork case) */
+	pid_t pid;      /* the init */
+	int pty_master;
+};
+
+static int load_bundle(struct create_ctx *x, struct err *e)
+{
+	const char *b = x->o->bundle && *x->o->bundle ? x->o->bundle : ".";
+	if (!realpath(b, x->bundle))
+		return err_sys(e, "bundle %s", b);
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s/config.json", x->bundle);
+	if (oci_config_load(path, &x->config, e) < 0)
+		return -1;
+	const struct oci_config *c = x->config;
+	if (!c->has_process)
+		return err_set(e, EINVAL, "config.json: process: required to create a container");
+	if (!c->root_path)
+		return err_set(e, EINVAL, "config.json: root.path: required");
+	char rootfs[PATH_MAX * 2];
+	if (c->root_path[0] == '/')
+		snprintf(rootfs, sizeof rootfs, "%s", c->root_path);
+	else
+		snprintf(rootfs, sizeof rootfs, "%s/%s", x->bundle, c->root_path);
+	struct stat st;
+	if (!realpath(rootfs, x->rootfs) || stat(x->rootfs, &st) < 0)
+		return err_sys(e, "rootfs (%s)", rootfs);
+	if (!S_ISDIR(st.st_mode))
+		return err_set(e, ENOTDIR, "rootfs (%s) is not a directory", rootfs);
+	if (!oci_config_namespace(c, OCI_NS_MOUNT))
+		return err_set(e, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
+	return 0;
+}
+
+static int check_terminal_opts(const struct create_opts *o, const struct oci_config *c,
+			       struct err *e)
+{
+	if (c->process.terminal && !o->console_socket && !o->foreground)
+		return err_set(e, EINVAL, "cannot allocate tty if ocirun will detach without setting console socket");
+	if (!c->process.terminal && o->console_socket)
+		return err_set(e, EINVAL, "cannot use console socket if ocirun will not detach or allocate tty");
+	if (o->console_socket && terminal_check_console_socket(o->console_socket, e) < 0)
+		return -1;
+	return 0;
+}
+
+static int make_fifo(struct create_ctx *x, struct err *e)
+{
+	char path[PATH_MAX];
+	if (store_path(path, sizeof path, x->rt->root, x->o->id, FIFO_FILE, e) < 0)
+		return -1;
+	if (mkfifo(path, 0600) < 0)
+		return err_sys(e, "create exec fifo %s", path);
+	/* The init holds the read end from the start, so `start` can tell a live init (open
+	 * for writing succeeds) from a dead one (ENXIO) without blocking. */
+	x->fifo_rd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (x->fifo_rd < 0)
+		return err_sys(e, "open exec fifo %s", path);
+	return 0;
+}
+
+static int spawn(struct create_ctx *x, struct err *e)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return err_sys(e, "socketpair");
+	x->sock = sv[0];
+	/* A time namespace can only get its offsets before any process is in it, and one given
+	 * by path must be joined before any other: those go the slow way, unshare in the child. */
+	bool slow = x->plan.n_join > 0 || (x->plan.new_flags & CLONE_NEWTIME);
+	struct init_args a = {
+		.config = x->config, .opts = x->o, .rootfs = x->rootfs, .bundle = x->bundle,
+		.sync_fd = sv[1], .fifo_fd = x->fifo_rd, .plan = &x->plan, .slow_path = slow,
+		.unshare_flags = slow ? x->plan.new_flags : 0,
+		.fork_init = slow && (x->plan.new_flags & (CLONE_NEWPID | CLONE_NEWTIME) ||
+				      oci_config_namespace(x->config, OCI_NS_PID) ||
+				      oci_config_namespace(x->config, OCI_NS_TIME)),
+	};
+	pid_t pid = clone_init(slow ? 0 : x->plan.new_flags);
+	if (pid < 0) {
+		int saved = errno;
+		close(sv[1]);
+		errno = saved;
+		return err_sys(e, "clone container init");
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		_exit(init_main(&a));
+	}
+	close(sv[1]);
+	x->child = pid;
+	x->pid = a.fork_init ? 0 : pid;
+	struct sync_msg m;
+	if (x->plan.new_user) {
+		if (sync_expect(x->sock, SYNC_USERNS_REQ, &m, NULL, e) < 0 ||
+		    ns_write_id_maps(pid, x->config, e) < 0 ||
+		    sync_send(x->sock, SYNC_USERNS_DONE, 0, NULL, -1, e) < 0)
+			return -1;
+	}
+	if (a.fork_init) {
+		if (sync_expect(x->sock, SYNC_PID, &m, NULL, e) < 0)
+			return -1;
+		x->pid = m.value;
+		waitpid(x->child, NULL, 0);
+		x->child = 0;
+	}
+	return 0;
+}
+
+static int run_runtime_hooks(struct create_ctx *x, struct err *e)
+{
+	_cleanup_free_ char *state = NULL;
+	if (container_hook_state(x->o->id, x->pid, x->bundle, x->rootfs, x->config,
+				 STATUS_CREATING, &state, e) < 0)
+		return -1;
+	if (hooks_run(&x->config->hooks.prestart, "prestart", state, e) < 0)
+		return -1;
+	return hooks_run(&x->config->hooks.create_runtime, "createRuntime", state, e);
+}
+
+/* Serve the init until it reports ready (or fails). */
+static int serve_init(struct create_ctx *x, struct err *e)
+{
+	for (;;) {
+		struct sync_msg m;
+		int fd = -1;
+		if (sync_recv(x->sock, &m, &fd, e) < 0)
+			return -1;
+		switch (m.type) {
+		case SYNC_READY:
+			return 0;
+		case SYNC_ERROR:
+			err_set(e, 0, "%s", m.data);
+			e->code = m.value;
+			return -1;
+		case SYNC_HOOKS_REQ:
+			if (run_runtime_hooks(x, e) < 0 ||
+			    sync_send(x->sock, SYNC_HOOKS_DONE, 0, NULL, -1, e) < 0)
+				return -1;
+			break;
+		case SYNC_PTY:
+			if (fd < 0)
+				return err_set(e, EPROTO, "pty message without a pty");
+			if (x->o->console_socket) {
+				int r = terminal_send_console(x->o->console_socket, fd, e);
+				close(fd);
+				if (r < 0)
+					return -1;
+			} else {
+				x->pty_master = fd;
+			}
+			break;
+		default:
+			if (fd >= 0)
+				close(fd);
+			return err_set(e, EPROTO, "unexpected message %u from container init", m.type);
+		}
+	}
+}
+
+static int record_state(struct create_ctx *x, struct created *out, struct err *e)
+{
+	struct container_state *st = &out->st;
+	char created[64];
+	state_now_rfc3339(created, sizeof created);
+	st->id = strdup(x->o->id);
+	st->bundle = strdup(x->bundle);
+	st->rootfs = strdup(x->rootfs);
+	st->created = strdup(created);
+	st->cgroup_path = strdup(cgroup_path(x->cg));
+	st->pid = x->pid;
+	st->owner = geteuid();
+	st->start_time = proc_start_time(x->pid);
+	st->status = STATUS_CREATED;
+	if (x->config->n_annotations) {
+		st->annotations = calloc(x->config->n_annotations, sizeof *st->annotations);
+		for (size_t i = 0; st->annotations && i < x->config->n_annotations; i++) {
+			st->annotations[i].key = strdup(x->config->annotations[i].key);
+			st->annotations[i].value = strdup(x->config->annotations[i].value);
+			st->n_annotations++;
+		}
+	}
+	if (!st->id || !st->bundle || !st->rootfs || !st->created || !st->cgroup_path)
+		return err_set(e, ENOMEM, "record state");
+	if (st->start_time == 0)
+		return err_set(e, ESRCH, "container init exited during create");
+	if (store_save(x->rt->root, st, e) < 0)
+		return -1;
+	if (x->o->pid_file) {
+		char buf[32];
+		int n = snprintf(buf, sizeof buf, "%d", (int)x->pid);
+		if (write_file_atomic(x->o->pid_file, buf, (size_t)n, 0644, e) < 0)
+			return err_wrap(e, "--pid-file");
+	}
+	return 0;
+}
+
+static int copy_config(struct create_ctx *x, struct err *e)
+{
+	char src[PATH_MAX + 16], dst[PATH_MAX];
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	snprintf(src, sizeof src, "%s/config.json", x->bundle);
+	if (store_path(dst, sizeof dst, x->rt->root, x->o->id, CONFIG_COPY, e) < 0 ||
+	    read_file_at(AT_FDCWD, src, &text, &len, e) < 0)
+		return -1;
+	return write_file_atomic(dst, text, len, 0600, e);
+}
+
+static int do_create(struct create_ctx *x, struct created *out, struct err *e)
+{
+	if (container_validate_id(x->o->id, e) < 0 || load_bundle(x, e) < 0 ||
+	    check_terminal_opts(x->o, x->config, e) < 0 || ns_plan_open(x->config, &x->plan, e) < 0)
+		return -1;
+	int dfd = store_create(x->rt->root, x->o->id, e);
+	if (dfd < 0)
+		return -1;
+	close(dfd);
+	x->state_dir = true;
+	if (copy_config(x, e) < 0 || make_fifo(x, e) < 0)
+		return -1;
+	const struct oci_linux *l = &x->config->linux_;
+	if (cgroup_new(l->cgroups_path, x->o->id, &x->cg, e) < 0 || cgroup_create(x->cg, e) < 0)
+		return -1;
+	if (spawn(x, e) < 0)
+		return -1;
+	if (cgroup_enter(x->cg, x->pid, e) < 0)
+		return -1;
+	if (x->config->has_linux && l->has_resources && cgroup_apply(x->cg, &l->resources, e) < 0)
+		return -1;
+	if (sync_send(x->sock, SYNC_GO, x->pid, NULL, -1, e) < 0 || serve_init(x, e) < 0)
+		return -1;
+	return record_state(x, out, e);
+}
+
+int container_create(const struct runtime_opts *rt, const struct create_opts *o,
+		     struct created *out, struct err *e)
+{
+	struct create_ctx x = { .rt = rt, .o = o, .sock = -1, .fifo_rd = -1, .pty_master = -1 };
+	memset(out, 0, sizeof *out);
+	out->pty_master = -1;
+	int r = do_create(&x, out, e);
+	if (r < 0) {
+		if (x.child > 0) {
+			kill(x.child, SIGKILL);
+			waitpid(x.child, NULL, 0);
+		}
+		if (x.pid > 0 && x.pid != x.child)
+			kill(x.pid, SIGKILL);
+		if (x.pty_master >= 0)
+			close(x.pty_master);
+		if (x.state_dir)
+			container_teardown(rt->root, o->id, 0, x.cg);
+		cgroup_free(x.cg);
+		state_clear(&out->st);
+		err_wrap(e, "create '%s'", o->id ? o->id : "");
+	} else {
+		out->pid = x.pid;
+		out->pty_master = x.pty_master;
+		cgroup_free(x.cg);
+	}
+	ns_plan_close(&x.plan);
+	if (x.sock >= 0)
+		close(x.sock);
+	if (x.fifo_rd >= 0)
+		close(x.fifo_rd);
+	oci_config_free(x.config);
+	return r;
+}

@@ -1,1 +1,1 @@
-/* placeholder: not written yet */
+/* exec: see issue 3; not implemented yet */

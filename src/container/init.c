@@ -1,1 +1,248 @@
-/* placeholder: not written yet */
+/* The container's init: runs in the cloned child, inside the new namespaces, and turns
+ * itself into the container process step by step, in the spec's order, ending in execve.
+ * Until SYNC_READY every error goes back to the parent with its text. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/keyctl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "container/internal.h"
+#include "container/sync.h"
+#include "linux/hooks.h"
+#include "linux/namespaces.h"
+#include "linux/procfs.h"
+#include "linux/process.h"
+#include "linux/rootfs.h"
+#include "linux/safepath.h"
+#include "linux/seccomp.h"
+#include "linux/terminal.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static void reset_signals(void)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+}
+
+/* Slow path: join namespaces by path, unshare the new ones, fork once more when a pid or
+ * time namespace only applies to children. The intermediate reports the init's pid. */
+static int enter_namespaces(const struct init_args *a, struct err *e)
+{
+	if (ns_plan_join(a->plan, e) < 0)
+		return -1;
+	if (a->unshare_flags && unshare((int)a->unshare_flags) < 0)
+		return err_sys(e, "unshare namespaces");
+	if (a->plan->new_user) {
+		struct sync_msg m;
+		if (sync_send(a->sync_fd, SYNC_USERNS_REQ, 0, NULL, -1, e) < 0 ||
+		    sync_expect(a->sync_fd, SYNC_USERNS_DONE, &m, NULL, e) < 0)
+			return -1;
+	}
+	if (!a->fork_init)
+		return 0;
+	if ((a->unshare_flags & CLONE_NEWTIME) && ns_write_time_offsets(a->config, e) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return err_sys(e, "fork container init");
+	if (pid > 0) {
+		struct err ignored;
+		sync_send(a->sync_fd, SYNC_PID, pid, NULL, -1, &ignored);
+		_exit(0);
+	}
+	return 0;
+}
+
+static int join_session_keyring(const char *id, struct err *e)
+{
+	char name[512];
+	snprintf(name, sizeof name, "_ses.%s", id);
+	/* Kernels or seccomp profiles without keyrings are fine: runc ignores ENOSYS too. */
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS)
+		return err_sys(e, "join session keyring");
+	return 0;
+}
+
+static int run_create_hooks(const struct init_args *a, pid_t host_pid, struct err *e)
+{
+	const struct oci_hooks *h = &a->config->hooks;
+	if (h->prestart.n || h->create_runtime.n) {
+		struct sync_msg m;
+		if (sync_send(a->sync_fd, SYNC_HOOKS_REQ, 0, NULL, -1, e) < 0 ||
+		    sync_expect(a->sync_fd, SYNC_HOOKS_DONE, &m, NULL, e) < 0)
+			return -1;
+	}
+	if (!h->create_container.n)
+		return 0;
+	_cleanup_free_ char *state = NULL;
+	if (container_hook_state(a->opts->id, host_pid, a->bundle, a->rootfs, a->config,
+				 STATUS_CREATING, &state, e) < 0)
+		return -1;
+	return hooks_run(&h->create_container, "createContainer", state, e);
+}
+
+static int setup_terminal(const struct init_args *a, struct err *e)
+{
+	const struct oci_process *p = &a->config->process;
+	int master = -1;
+	if (terminal_setup_container(p->has_console_size ? p->console_height : 0,
+				     p->has_console_size ? p->console_width : 0, &master, e) < 0)
+		return -1;
+	int r = sync_send(a->sync_fd, SYNC_PTY, 0, NULL, master, e);
+	close(master);
+	return r;
+}
+
+static int setup_process(const struct init_args *a, struct err *e)
+{
+	const struct oci_config *c = a->config;
+	const struct oci_process *p = &c->process;
+	_cleanup_close_ int proc_fd = -1;
+	if ((c->has_linux && c->linux_.n_sysctl) || p->has_oom_score_adj) {
+		proc_fd = procfs_open("/proc", e);
+		if (proc_fd < 0)
+			return err_wrap(e, "sysctl and oomScoreAdj need /proc");
+	}
+	if (process_apply_sysctl(c, proc_fd, e) < 0)
+		return -1;
+	if (p->has_oom_score_adj && process_set_oom_score_adj(proc_fd, p->oom_score_adj, e) < 0)
+		return -1;
+	if (process_set_rlimits(p, e) < 0 || process_set_sched_attrs(c, p, e) < 0)
+		return -1;
+	if (chdir(p->cwd) < 0)
+		return err_sys(e, "chdir to cwd (\"%s\") set in config.json", p->cwd);
+	return 0;
+}
+
+/* CVE-2024-21626: nothing of the runtime but the fds asked for may reach the container. */
+static int seal_fds(const struct init_args *a, struct err *e)
+{
+	int keep = 3 + a->opts->preserve_fds;
+	for (int fd = 3; fd < keep; fd++)
+		if (fcntl(fd, F_SETFD, 0) < 0)
+			return err_sys(e, "--preserve-fds: fd %d", fd);
+	if (syscall(SYS_close_range, (unsigned)keep, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return err_sys(e, "close_range");
+	return 0;
+}
+
+/* Block until `start` writes to the exec fifo. poll() does not report a FIFO without writers
+ * as readable until a writer has connected, so this sleeps until start. */
+static int wait_exec_fifo(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char c;
+	for (;;) {
+		int r = poll(&pfd, 1, -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		ssize_t n = read(fd, &c, 1);
+		if (n == 1)
+			break;
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int prepare(const struct init_args *a, pid_t host_pid, char **exe, struct err *e)
+{
+	const struct oci_config *c = a->config;
+	if (a->plan->new_user && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return err_sys(e, "become root in the user namespace");
+	if (setsid() < 0)
+		return err_sys(e, "setsid");
+	if (!a->opts->no_new_keyring && join_session_keyring(a->opts->id, e) < 0)
+		return -1;
+	if (process_set_hostname(c, e) < 0)
+		return -1;
+	struct rootfs_ctx rc = { .config = c, .rootfs = a->rootfs, .bundle = a->bundle,
+				 .console_fd = -1, .no_pivot = a->opts->no_pivot,
+				 .userns = a->plan->new_user || a->plan->n_join > 0 };
+	if (rootfs_prepare(&rc, e) < 0 || run_create_hooks(a, host_pid, e) < 0 ||
+	    rootfs_pivot(&rc, e) < 0)
+		return -1;
+	if (c->process.terminal && setup_terminal(a, e) < 0)
+		return -1;
+	if (rootfs_finalize(&rc, e) < 0 || setup_process(a, e) < 0)
+		return -1;
+	if (process_find_executable(&c->process, exe, e) < 0)
+		return -1;
+	bool nnp = c->process.no_new_privileges;
+	/* Without no_new_privs the filter must go in while CAP_SYS_ADMIN is still held. */
+	if (c->has_linux && c->linux_.has_seccomp && !nnp &&
+	    seccomp_filter_load(&c->linux_.seccomp, NULL, e) < 0)
+		return -1;
+	if (process_set_identity(&c->process, e) < 0)
+		return -1;
+	return seal_fds(a, e);
+}
+
+int init_main(const struct init_args *a)
+{
+	struct err e = { 0 };
+	struct sync_msg m;
+	_cleanup_free_ char *exe = NULL;
+	reset_signals();
+	if (a->slow_path && enter_namespaces(a, &e) < 0)
+		goto fail;
+	if (!a->slow_path && a->plan->new_user &&
+	    (sync_send(a->sync_fd, SYNC_USERNS_REQ, 0, NULL, -1, &e) < 0 ||
+	     sync_expect(a->sync_fd, SYNC_USERNS_DONE, &m, NULL, &e) < 0))
+		goto fail;
+	if (sync_expect(a->sync_fd, SYNC_GO, &m, NULL, &e) < 0)
+		goto fail;
+	if (prepare(a, (pid_t)m.value, &exe, &e) < 0)
+		goto fail;
+	if (sync_send(a->sync_fd, SYNC_READY, 0, NULL, -1, &e) < 0)
+		return 1;
+	close(a->sync_fd);
+	if (wait_exec_fifo(a->fifo_fd) < 0)
+		return 1;
+	const struct oci_config *c = a->config;
+	if (c->hooks.start_container.n) {
+		_cleanup_free_ char *state = NULL;
+		if (container_hook_state(a->opts->id, (pid_t)m.value, a->bundle, a->rootfs, c,
+					 STATUS_RUNNING, &state, &e) < 0 ||
+		    hooks_run(&c->hooks.start_container, "startContainer", state, &e) < 0) {
+			log_error("%s", e.msg);
+			return 1;
+		}
+	}
+	if (c->has_linux && c->linux_.has_seccomp && c->process.no_new_privileges &&
+	    seccomp_filter_load(&c->linux_.seccomp, NULL, &e) < 0) {
+		log_error("%s", e.msg);
+		return 1;
+	}
+	execve(exe, c->process.args, c->process.env ? c->process.env : (char *[]){ NULL });
+	log_error("exec %s: %s", exe, strerror(errno));
+	return 127;
+fail:
+	sync_send_error(a->sync_fd, &e);
+	return 1;
+}

@@ -1,1 +1,156 @@
-/* placeholder: not written yet */
+/* start and run. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "container/internal.h"
+#include "container/store.h"
+#include "linux/hooks.h"
+#include "linux/terminal.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+int exec_fifo_release(const char *root, const char *id, struct err *e)
+{
+	char path[PATH_MAX];
+	if (store_path(path, sizeof path, root, id, FIFO_FILE, e) < 0)
+		return -1;
+	/* Non-blocking: with no reader (the init died) this fails with ENXIO at once. */
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENXIO)
+			return err_set(e, ESRCH, "container init is not running");
+		return err_sys(e, "open exec fifo");
+	}
+	if (write(fd, "0", 1) != 1)
+		return err_sys(e, "write exec fifo");
+	unlink(path);
+	return 0;
+}
+
+static void run_poststart(const char *root, const struct container_state *st)
+{
+	char path[PATH_MAX];
+	struct err e;
+	struct oci_config *c = NULL;
+	if (store_path(path, sizeof path, root, st->id, CONFIG_COPY, &e) < 0 ||
+	    oci_config_load(path, &c, &e) < 0) {
+		log_warn("poststart hooks: %s", e.msg);
+		return;
+	}
+	if (c->hooks.poststart.n) {
+		_cleanup_free_ char *state = NULL;
+		if (state_render_hook(st, STATUS_RUNNING, &state, &e) < 0 ||
+		    hooks_run(&c->hooks.poststart, "poststart", state, &e) < 0)
+			log_warn("%s", e.msg);
+	}
+	oci_config_free(c);
+}
+
+static int start_locked(const struct runtime_opts *rt, const struct container_state *st,
+			struct err *e)
+{
+	switch (st->status) {
+	case STATUS_CREATED:
+		break;
+	case STATUS_STOPPED:
+		return err_set(e, EINVAL, "cannot start a container that has stopped");
+	default:
+		return err_set(e, EINVAL, "cannot start an already %s container",
+			       container_status_name(st->status));
+	}
+	if (exec_fifo_release(rt->root, st->id, e) < 0)
+		return -1;
+	run_poststart(rt->root, st);
+	return 0;
+}
+
+int container_start(const struct runtime_opts *rt, const char *id, struct err *e)
+{
+	if (container_validate_id(id, e) < 0)
+		return -1;
+	_cleanup_close_ int lock = store_lock(rt->root, id, e);
+	if (lock < 0)
+		return -1;
+	struct container_state st;
+	if (store_load(rt->root, id, &st, e) < 0)
+		return -1;
+	int r = start_locked(rt, &st, e);
+	state_clear(&st);
+	return r;
+}
+
+static int wait_exit(int sfd, pid_t pid, int *status, struct err *e)
+{
+	for (;;) {
+		struct signalfd_siginfo si;
+		ssize_t n = read(sfd, &si, sizeof si);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != sizeof si)
+			return err_sys(e, "read signalfd");
+		if (si.ssi_signo != SIGCHLD) {
+			kill(pid, (int)si.ssi_signo);
+			continue;
+		}
+		pid_t w;
+		while ((w = waitpid(-1, status, WNOHANG)) > 0)
+			if (w == pid)
+				return 0;
+	}
+}
+
+static int exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 255;
+}
+
+int container_run(const struct runtime_opts *rt, const struct create_opts *o, bool detach,
+		  bool keep, int *exit_status, struct err *e)
+{
+	struct create_opts co = *o;
+	co.foreground = !detach;
+	/* Processes of a double-forked init come back to us to be reaped. */
+	if (!detach)
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
+	struct created cr;
+	if (container_create(rt, &co, &cr, e) < 0)
+		return -1;
+	_cleanup_close_ int pty = cr.pty_master;
+	sigset_t all, old;
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	_cleanup_close_ int sfd = detach ? -1 : signalfd(-1, &all, SFD_CLOEXEC);
+	int r = start_locked(rt, &cr.st, e);
+	if (r == 0 && !detach) {
+		int status = 0;
+		r = pty >= 0 ? terminal_relay(pty, sfd, cr.pid, &status, e)
+			     : wait_exit(sfd, cr.pid, &status, e);
+		*exit_status = exit_code(status);
+	} else {
+		*exit_status = 0;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	struct err de;
+	if ((r < 0 || !detach) && !keep && container_delete(rt, cr.st.id, true, &de) < 0)
+		log_warn("%s", de.msg);
+	if (r < 0)
+		err_wrap(e, "run '%s'", o->id);
+	state_clear(&cr.st);
+	return r;
+}

@@ -1,1 +1,203 @@
-/* placeholder: not written yet */
+#include "linux/terminal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "linux/safepath.h"
+#include "util/cleanup.h"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+static int bind_console(int slave, struct err *e)
+{
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return err_sys(e, "open /");
+	_cleanup_close_ int target = safe_mkfile(root, "/dev/console", 0666, e);
+	if (target < 0)
+		return err_wrap(e, "/dev/console");
+	/* Bind by fd on both ends: neither the pty nor the target is looked up by path. */
+	_cleanup_close_ int tree = (int)syscall(SYS_open_tree, slave, "",
+						AT_EMPTY_PATH | 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC);
+	if (tree < 0)
+		return err_sys(e, "clone pty for /dev/console");
+	if (syscall(SYS_move_mount, tree, "", target, "", 0x4 | 0x40) < 0)
+		return err_sys(e, "bind pty on /dev/console");
+	return 0;
+}
+
+int terminal_setup_container(unsigned rows, unsigned cols, int *master, struct err *e)
+{
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return err_sys(e, "open /");
+	_cleanup_close_ int m = safe_openat(root, "/dev/pts/ptmx", O_RDWR | O_NOCTTY, 0, e);
+	if (m < 0)
+		return err_wrap(e, "create terminal");
+	int unlock = 0;
+	if (ioctl(m, TIOCSPTLCK, &unlock) < 0)
+		return err_sys(e, "unlock pty");
+	_cleanup_close_ int slave = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return err_sys(e, "open pty peer");
+	if (rows || cols) {
+		struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+		if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
+			return err_sys(e, "set consoleSize");
+	}
+	if (bind_console(slave, e) < 0)
+		return -1;
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(slave, fd) < 0)
+			return err_sys(e, "dup pty to fd %d", fd);
+	if (ioctl(0, TIOCSCTTY, 0) < 0)
+		return err_sys(e, "set controlling terminal");
+	*master = steal_fd(&m);
+	return 0;
+}
+
+static int connect_unix(const char *path, struct err *e)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof sa.sun_path)
+		return err_set(e, ENAMETOOLONG, "console socket %s", path);
+	strcpy(sa.sun_path, path);
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return err_sys(e, "socket");
+	if (connect(s, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		err_sys(e, "connect to console socket %s", path);
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+int terminal_check_console_socket(const char *socket_path, struct err *e)
+{
+	struct stat st;
+	if (stat(socket_path, &st) < 0)
+		return err_sys(e, "--console-socket %s", socket_path);
+	if (!S_ISSOCK(st.st_mode))
+		return err_set(e, ENOTSOCK, "--console-socket %s: not a unix socket", socket_path);
+	return 0;
+}
+
+int terminal_send_console(const char *socket_path, int fd, struct err *e)
+{
+	_cleanup_close_ int s = connect_unix(socket_path, e);
+	if (s < 0)
+		return -1;
+	/* runc sends the pty's name as data; receivers only look at the fd. */
+	char name[] = "/dev/ptmx";
+	struct iovec iov = { .iov_base = name, .iov_len = sizeof name - 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof u);
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			     .msg_controllen = sizeof u.buf };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0)
+		return err_sys(e, "send pty to console socket %s", socket_path);
+	return 0;
+}
+
+static void copy_winsize(int from, int to)
+{
+	struct winsize ws;
+	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
+		ioctl(to, TIOCSWINSZ, &ws);
+}
+
+static bool pump(int from, int to)
+{
+	char buf[8192];
+	ssize_t n = read(from, buf, sizeof buf);
+	if (n <= 0)
+		return n < 0 && (errno == EINTR || errno == EAGAIN);
+	for (ssize_t off = 0; off < n;) {
+		ssize_t w = write(to, buf + off, (size_t)(n - off));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return false;
+		off += w;
+	}
+	return true;
+}
+
+int terminal_relay(int master, int signal_fd, pid_t pid, int *status, struct err *e)
+{
+	struct termios saved;
+	bool raw = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
+	if (raw) {
+		struct termios t = saved;
+		cfmakeraw(&t);
+		tcsetattr(STDIN_FILENO, TCSANOW, &t);
+		copy_winsize(STDIN_FILENO, master);
+	}
+	bool in_open = true, exited = false;
+	int r = 0;
+	while (!exited) {
+		struct pollfd p[3] = { { signal_fd, POLLIN, 0 }, { master, POLLIN, 0 },
+				       { in_open ? STDIN_FILENO : -1, POLLIN, 0 } };
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			r = err_sys(e, "poll");
+			break;
+		}
+		if (p[1].revents & POLLIN)
+			pump(master, STDOUT_FILENO);
+		else if (p[1].revents & (POLLHUP | POLLERR))
+			master = -1;  /* every slave closed; keep waiting for the exit */
+		if (p[2].revents & (POLLIN | POLLHUP) && !pump(STDIN_FILENO, master))
+			in_open = false;
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(signal_fd, &si, sizeof si) != sizeof si)
+				continue;
+			if (si.ssi_signo == SIGWINCH && raw)
+				copy_winsize(STDIN_FILENO, master);
+			else if (si.ssi_signo != SIGCHLD)
+				kill(pid, (int)si.ssi_signo);
+			pid_t w;
+			while ((w = waitpid(-1, status, WNOHANG)) > 0)
+				if (w == pid)
+					exited = true;
+		}
+	}
+	/* Whatever the process wrote last is still in the pty. */
+	if (master >= 0) {
+		struct pollfd p = { master, POLLIN, 0 };
+		while (poll(&p, 1, 0) == 1 && (p.revents & POLLIN) && pump(master, STDOUT_FILENO))
+			;
+	}
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	return r;
+}

@@ -1,0 +1,56 @@
+/* Container lifecycle: the library API that the CLI calls. Every function leaves nothing
+ * behind on failure (state dir, cgroup, mounts, processes). */
+#pragma once
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "oci/config.h"
+#include "oci/state.h"
+#include "util/error.h"
+
+struct runtime_opts {
+	const char *root;           /* state root, e.g. /run/ocirun */
+};
+
+struct create_opts {
+	const char *id;
+	const char *bundle;         /* NULL: cwd */
+	const char *pid_file;
+	const char *console_socket;
+	bool no_pivot;
+	bool no_new_keyring;
+	int preserve_fds;
+	/* Set by `run` in the foreground with process.terminal and no console socket: the
+	 * parent keeps the pty master and relays the caller's terminal. */
+	bool foreground;
+};
+
+/* A container created by this process (create or run), still under its control. */
+struct created {
+	struct container_state st;
+	int pty_master;             /* foreground terminal relay, or -1 */
+	pid_t pid;
+};
+
+int container_create(const struct runtime_opts *rt, const struct create_opts *o,
+		     struct created *out, struct err *e);
+int container_start(const struct runtime_opts *rt, const char *id, struct err *e);
+/* run = create + start + wait; returns the exit status the CLI must exit with. */
+int container_run(const struct runtime_opts *rt, const struct create_opts *o, bool detach,
+		  bool keep, int *exit_status, struct err *e);
+int container_kill(const struct runtime_opts *rt, const char *id, int sig, bool all,
+		   struct err *e);
+int container_delete(const struct runtime_opts *rt, const char *id, bool force, struct err *e);
+/* Load the state of one container with its status derived from the live process. */
+int container_load(const struct runtime_opts *rt, const char *id, struct container_state *st,
+		   struct err *e);
+/* All containers under the root (unreadable entries skipped). */
+int container_list(const struct runtime_opts *rt, struct container_state **out, size_t *n,
+		   struct err *e);
+int container_pause(const struct runtime_opts *rt, const char *id, bool pause, struct err *e);
+/* The pids of the container's cgroup. */
+int container_pids(const struct runtime_opts *rt, const char *id, pid_t **pids, size_t *n,
+		   struct err *e);
+
+/* runc's rule: ^[\w+-\.]+$ and not "." or "..". */
+int container_validate_id(const char *id, struct err *e);

@@ -1,0 +1,36 @@
+/* Shared between the parent side (create.c) and the init (init.c). The init is a clone of
+ * the runtime process, not a re-exec: it reads these args from its copy of our memory. */
+#pragma once
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "container/container.h"
+#include "linux/namespaces.h"
+
+struct cgroup;
+
+struct init_args {
+	const struct oci_config *config;
+	const struct create_opts *opts;
+	const char *rootfs;           /* absolute */
+	const char *bundle;           /* absolute */
+	int sync_fd;                  /* the child's end of the socketpair */
+	int fifo_fd;                  /* read end of the exec fifo */
+	const struct ns_plan *plan;
+	bool slow_path;               /* join/unshare in the child instead of clone flags */
+	unsigned long unshare_flags;  /* slow path: namespaces to unshare in the child */
+	bool fork_init;               /* slow path: a pid/time ns needs one more fork */
+};
+
+/* Runs in the cloned child; returns only on failure, with the exit code. */
+int init_main(const struct init_args *a);
+/* Hook state for a container being created, with the given status. */
+int container_hook_state(const char *id, pid_t pid, const char *bundle, const char *rootfs,
+			 const struct oci_config *c, enum container_status status, char **out,
+			 struct err *e);
+/* Destroy what a (failed or deleted) container leaves: processes, cgroup, state dir. */
+void container_teardown(const char *root, const char *id, pid_t pid, struct cgroup *cg);
+/* Wait until pid is gone (not our child: pidfd poll), up to timeout_ms. */
+int wait_pid_gone(pid_t pid, unsigned long long start_time, int timeout_ms);
+/* Release the exec fifo: the init execs the user process. */
+int exec_fifo_release(const char *root, const char *id, struct err *e);

@@ -1,0 +1,19 @@
+/* Terminals: the pty of a container with process.terminal, the console socket protocol
+ * (the master sent with SCM_RIGHTS, as containerd and conmon expect), and the relay of the
+ * caller's terminal for `run` in the foreground. */
+#pragma once
+#include <sys/types.h>
+
+#include "util/error.h"
+
+/* In the init, after pivot_root: open the container's /dev/pts/ptmx, get the slave from the
+ * master (TIOCGPTPEER: never by a path the container could redirect), bind it on
+ * /dev/console, make it stdio and the controlling terminal. *master gets the master fd. */
+int terminal_setup_container(unsigned rows, unsigned cols, int *master, struct err *e);
+/* Connect to the console socket and send fd. */
+int terminal_send_console(const char *socket_path, int fd, struct err *e);
+/* Validate that a console socket path is a unix socket we can connect to (before create). */
+int terminal_check_console_socket(const char *socket_path, struct err *e);
+/* Relay the caller's stdin/stdout to master in raw mode, forward signals in `sigs` to pid,
+ * propagate window size; returns when pid has exited, with its wait status in *status. */
+int terminal_relay(int master, int signal_fd, pid_t pid, int *status, struct err *e);
