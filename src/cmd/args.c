@@ -51,9 +51,18 @@ static int set_opt(const struct opt *o, const char *v, struct err *e)
 		*(int *)o->dest = (int)n;
 		return 0;
 	}
-	default:
+	case OPT_STRV: {
+		struct strv *sv = o->dest;
+		char **nv = realloc(sv->v, (size_t)(sv->n + 2) * sizeof *nv);
+		if (!nv)
+			return err_set(e, ENOMEM, "flag -%s", o->name);
+		nv[sv->n++] = (char *)v;
+		nv[sv->n] = NULL;
+		sv->v = nv;
 		return 0;
 	}
+	}
+	return 0;
 }
 
 int args_parse_one(const struct opt *opts, int *i, int argc, char **argv, struct err *e)

@@ -17,13 +17,19 @@ struct global {
 	struct runtime_opts rt;
 };
 
-enum opt_type { OPT_BOOL, OPT_STRING, OPT_INT, OPT_HELP };
+enum opt_type { OPT_BOOL, OPT_STRING, OPT_INT, OPT_STRV };
+
+/* A repeatable flag (exec --env A --env B); values point into argv. */
+struct strv {
+	char **v;   /* NULL-terminated */
+	int n;
+};
 
 struct opt {
 	const char *name;       /* long name */
 	const char *alias;      /* short name, or NULL */
 	enum opt_type type;
-	void *dest;             /* bool *, const char **, int * */
+	void *dest;             /* bool *, const char **, int *, struct strv * */
 	const char *arg;        /* value name in help */
 	const char *help;
 };

@@ -54,3 +54,29 @@ int container_pids(const struct runtime_opts *rt, const char *id, pid_t **pids, 
 
 /* runc's rule: ^[\w+-\.]+$ and not "." or "..". */
 int container_validate_id(const char *id, struct err *e);
+
+/* exec: a new process in a running container. Fields mirror runc's exec flags; unset ones
+ * come from the container's config.json as it was at create. */
+struct exec_opts {
+	const char *id;
+	const char *process_file;   /* --process: an OCI process JSON replaces all below */
+	char **args;                /* the command, NULL-terminated */
+	bool tty;
+	const char *console_socket;
+	const char *cwd;
+	char **env;                 /* NULL-terminated, added to the config's env */
+	const char *user;           /* "uid[:gid]" */
+	char **additional_gids;
+	char **caps;                /* added to every capability set but inheritable */
+	bool no_new_privs;
+	const char *apparmor;
+	const char *process_label;
+	bool detach;
+	const char *pid_file;
+	int preserve_fds;
+	const char *cgroup;
+	bool ignore_paused;
+};
+
+int container_exec(const struct runtime_opts *rt, const struct exec_opts *o, int *exit_status,
+		   struct err *e);

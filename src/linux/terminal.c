@@ -44,7 +44,7 @@ static int bind_console(int slave, struct err *e)
 	return 0;
 }
 
-int terminal_setup_container(unsigned rows, unsigned cols, int *master, struct err *e)
+static int setup_pty(unsigned rows, unsigned cols, bool console, int *master, struct err *e)
 {
 	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
@@ -63,7 +63,7 @@ int terminal_setup_container(unsigned rows, unsigned cols, int *master, struct e
 		if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
 			return err_sys(e, "set consoleSize");
 	}
-	if (bind_console(slave, e) < 0)
+	if (console && bind_console(slave, e) < 0)
 		return -1;
 	for (int fd = 0; fd < 3; fd++)
 		if (dup2(slave, fd) < 0)
@@ -72,6 +72,16 @@ int terminal_setup_container(unsigned rows, unsigned cols, int *master, struct e
 		return err_sys(e, "set controlling terminal");
 	*master = steal_fd(&m);
 	return 0;
+}
+
+int terminal_setup_container(unsigned rows, unsigned cols, int *master, struct err *e)
+{
+	return setup_pty(rows, cols, true, master, e);
+}
+
+int terminal_setup_exec(unsigned rows, unsigned cols, int *master, struct err *e)
+{
+	return setup_pty(rows, cols, false, master, e);
 }
 
 static int connect_unix(const char *path, struct err *e)

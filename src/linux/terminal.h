@@ -10,6 +10,8 @@
  * master (TIOCGPTPEER: never by a path the container could redirect), bind it on
  * /dev/console, make it stdio and the controlling terminal. *master gets the master fd. */
 int terminal_setup_container(unsigned rows, unsigned cols, int *master, struct err *e);
+/* The same for a process joining a running container (exec): no /dev/console binding. */
+int terminal_setup_exec(unsigned rows, unsigned cols, int *master, struct err *e);
 /* Connect to the console socket and send fd. */
 int terminal_send_console(const char *socket_path, int fd, struct err *e);
 /* Validate that a console socket path is a unix socket we can connect to (before create). */
