@@ -1,0 +1,15 @@
+#!/bin/bash
+# Install what building and testing ocirun needs (Debian 12, as root). Quiet unless it fails.
+set -euo pipefail
+pkgs=(meson ninja-build gcc pkg-config libjansson-dev libseccomp-dev libcap-dev
+      busybox-static python3 python3-pytest python3-pytest-timeout python3-pytest-xdist
+      iproute2 procps util-linux)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "installing: ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
