@@ -2,6 +2,7 @@
  * Each step is one function; container/init.c calls them in the spec's order. */
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "oci/config.h"
 #include "util/error.h"
@@ -22,3 +23,22 @@ int process_set_identity(const struct oci_process *p, struct err *e);
 /* Resolve args[0] against PATH from the process env (as execvp would, inside the current
  * root). Returns malloc'd path in *out; error names args[0] when not found/not executable. */
 int process_find_executable(const struct oci_process *p, char **out, struct err *e);
+
+/* umask of the process when process.user.umask is absent (runc's value, not the caller's). */
+#define PROCESS_DEFAULT_UMASK 0022
+
+/* The namespaces a container has (new or joined), as far as sysctl keys care. */
+struct sysctl_ns {
+	bool ipc, net, uts;
+};
+/* Pure check of one linux.sysctl key, runc's rules: kernel.msg*, kernel.sem*, kernel.shm*
+ * and fs.mqueue.* need ipc; net.* needs net; kernel.domainname needs uts; kernel.hostname
+ * conflicts with the hostname field; anything else is not namespaced. '/' may separate. */
+int process_sysctl_check(const char *key, const struct sysctl_ns *ns, struct err *e);
+/* process_sysctl_check for every key of c->linux_.sysctl with c's namespaces; usable at
+ * config validation time, before anything is created. */
+int process_sysctl_validate(const struct oci_config *c, struct err *e);
+/* Parse a list like "0-3,7" into a bitmask of nbits bits (mask zeroed first). */
+int process_parse_id_list(const char *list, unsigned long *mask, size_t nbits, struct err *e);
+/* The kernel's highest capability number (probed once with PR_CAPBSET_READ). */
+int process_cap_last(void);
