@@ -6,11 +6,12 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -66,8 +68,16 @@ static int proc_open_beneath(int proc_fd, const char *rel, int flags)
 	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
 		return fd;
 	/* openat2 is missing (< 5.6) or filtered by a seccomp profile: the caller verified
-	 * proc_fd, and O_NOFOLLOW still refuses a symlinked final component. */
-	return openat(proc_fd, rel, flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	 * proc_fd, O_NOFOLLOW refuses a symlinked final component, and the file must at least
+	 * be on a procfs (an overmount from another procfs is not caught here). */
+	fd = openat(proc_fd, rel, flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	struct statfs sfs;
+	if (fd >= 0 && (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)) {
+		close(fd);
+		errno = EXDEV;
+		return -1;
+	}
+	return fd;
 }
 
 /* One write(2): sysctl and oom_score_adj parse the whole value from a single write. */
@@ -181,6 +191,11 @@ static int sysctl_write(int proc_fd, const struct oci_kv *kv, struct err *e)
 		if (*p == '.')
 			*p = '/';
 	_cleanup_close_ int fd = proc_open_beneath(proc_fd, path, O_WRONLY);
+	/* runc writes sysctls before it applies readonlyPaths, which usually hold /proc/sys:
+	 * a bind mount there is either that ordering mistake or an attack. */
+	if (fd < 0 && errno == EXDEV)
+		return err_sys(e, "linux.sysctl: \"%s\": /proc/%s is under a mount point (sysctls must be "
+			       "written before readonlyPaths are applied)", kv->key, path);
 	if (fd < 0)
 		return err_sys(e, "linux.sysctl: \"%s\": open /proc/%s", kv->key, path);
 	const char *v = kv->value ? kv->value : "";
@@ -516,6 +531,16 @@ static int drop_bounding(uint64_t keep, struct err *e)
 	return 0;
 }
 
+/* The bounding set as it is now (after drop_bounding). */
+static uint64_t bounding_now(void)
+{
+	uint64_t m = 0;
+	for (int cap = 0; cap <= process_cap_last(); cap++)
+		if (prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0) == 1)
+			m |= 1ULL << cap;
+	return m;
+}
+
 static int caps_get(uint64_t *eff, uint64_t *perm, uint64_t *inh)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
@@ -538,17 +563,18 @@ static int caps_set(uint64_t eff, uint64_t perm, uint64_t inh)
 	return capset(&h, d);
 }
 
-/* Effective, permitted, inheritable in one capset. The kernel only lets permitted shrink
- * and inheritable grow within the old permitted|inheritable (CAP_SETPCAP is no longer
- * effective after a switch away from uid 0); what cannot be granted is warned about and
- * left out, as the spec asks, so the process never gets more than configured. */
+/* Effective, permitted, inheritable in one capset. The kernel (cap_capset) only lets
+ * permitted shrink, and inheritable grow within old inheritable|permitted (CAP_SETPCAP is
+ * no longer effective after a switch away from uid 0) and within old inheritable|bounding.
+ * What cannot be granted is warned about and left out, as the spec asks: the process never
+ * gets more than configured, and a config asking for too much still runs. */
 static int apply_caps(const struct oci_capabilities *w, struct err *e)
 {
 	uint64_t cur_eff, cur_perm, cur_inh;
 	if (caps_get(&cur_eff, &cur_perm, &cur_inh) < 0)
 		return err_sys(e, "process.capabilities: capget");
 	uint64_t perm = w->permitted & cur_perm;
-	uint64_t inh = w->inheritable & (cur_inh | cur_perm);
+	uint64_t inh = w->inheritable & (cur_inh | cur_perm) & (cur_inh | bounding_now());
 	uint64_t eff = w->effective & perm;
 	char names[1024];
 	uint64_t lost = (w->permitted & ~perm) | (w->inheritable & ~inh) | (w->effective & ~eff);
