@@ -4,11 +4,11 @@
 #include "linux/hooks.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,9 +104,13 @@ static int spawn_hook(struct hook_run *r, int child_in, int child_out, int child
 	sigemptyset(&none);
 	sigfillset(&all);
 	int rc = posix_spawn_file_actions_init(&fa);
-	if (rc == 0)
-		rc = posix_spawnattr_init(&attr);
 	if (rc != 0) {
+		errno = rc;
+		return err_sys(e, "posix_spawn init");
+	}
+	rc = posix_spawnattr_init(&attr);
+	if (rc != 0) {
+		posix_spawn_file_actions_destroy(&fa);
 		errno = rc;
 		return err_sys(e, "posix_spawn init");
 	}
@@ -203,7 +207,7 @@ static bool hook_exited(struct hook_run *r, int *status)
 }
 
 /* Pump stdin/stdout/stderr until the hook exits or the deadline passes (deadline < 0: none).
- * Returns 1 when it exited (status filled), 0 on timeout. */
+ * Returns 1 when it exited (status filled), 0 on timeout, -1 when poll fails (errno). */
 static int pump(struct hook_run *r, int64_t deadline, int *status)
 {
 	for (;;) {
@@ -225,9 +229,8 @@ static int pump(struct hook_run *r, int64_t deadline, int *status)
 		/* Without a pidfd, look at the child every 10 ms. */
 		if (r->pidfd < 0 && (timeout < 0 || timeout > 10))
 			timeout = 10;
-		int ready = poll(pfd, n, timeout);
-		if (ready < 0 && errno != EINTR)
-			return hook_exited(r, status) ? 1 : 0;
+		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
+			return -1;
 		if (r->in_fd >= 0)
 			write_state(r);
 		if (r->out_fd >= 0)
@@ -284,8 +287,10 @@ static int supervise(struct hook_run *r, struct err *e)
 
 	int64_t deadline = r->hook->has_timeout ? now_ms() + (int64_t)r->hook->timeout * 1000 : -1;
 	int status = 0;
-	bool timed_out = pump(r, deadline, &status) == 0;
-	if (timed_out) {
+	int pumped = pump(r, deadline, &status);
+	int poll_errno = errno;
+	if (pumped <= 0) {
+		/* Timed out, or we can no longer watch it: it must not outlive this call. */
 		kill(r->pid, SIGKILL);
 		while (waitpid(r->pid, &status, 0) < 0 && errno == EINTR)
 			;
@@ -304,7 +309,11 @@ static int supervise(struct hook_run *r, struct err *e)
 			;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
-	if (timed_out) {
+	if (pumped < 0) {
+		errno = poll_errno;
+		return err_sys(e, "%s hook #%zu (%s): poll", r->kind, r->index, r->hook->path);
+	}
+	if (pumped == 0) {
 		const char *tail = stderr_tail(r);
 		return fail(e, ETIMEDOUT, "%s hook #%zu (%s): timed out after %d s%s%s", r->kind,
 			       r->index, r->hook->path, r->hook->timeout, *tail ? ": " : "", tail);
