@@ -15,7 +15,7 @@
 typedef void (*child_fn)(FILE *out);
 
 /* Run fn in a child; returns everything it wrote (malloc'd, never NULL). */
-static char *run_in_child(child_fn fn)
+static inline char *run_in_child(child_fn fn)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -51,7 +51,7 @@ static char *run_in_child(child_fn fn)
 }
 
 /* "rc=0\n" or "rc=-1\nerr=<message>\n". */
-static void report_rc(FILE *out, int rc, const struct err *e)
+static inline void report_rc(FILE *out, int rc, const struct err *e)
 {
 	fprintf(out, "rc=%d\n", rc);
 	if (rc < 0)
@@ -59,7 +59,7 @@ static void report_rc(FILE *out, int rc, const struct err *e)
 }
 
 /* Copy a file (e.g. /proc/self/status) into the report. */
-static void report_file(FILE *out, const char *path)
+static inline void report_file(FILE *out, const char *path)
 {
 	FILE *f = fopen(path, "re");
 	if (!f) {
@@ -73,7 +73,7 @@ static void report_file(FILE *out, const char *path)
 }
 
 /* The report contains this line (without its newline). */
-static int has_line(const char *report, const char *line)
+static inline int has_line(const char *report, const char *line)
 {
 	size_t n = strlen(line);
 	for (const char *p = report; (p = strstr(p, line)); p++)

@@ -10,8 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <seccomp.h>
+
 #include "linux/hooks.h"
 #include "tests/unit/unit.h"
+#include "tests/unit/process/child.h"
 
 static char dir[] = "/tmp/ocirun-hooks-XXXXXX";
 
@@ -306,6 +309,44 @@ static void test_exec_failures(void)
 	CHECK_STR(e.msg, "poststop hook #0: path \"relative/hook\" is not absolute");
 }
 
+/* Kernels before 5.3 have no pidfd_open: the loop then looks at the child every 10 ms.
+ * Simulated with a seccomp filter answering ENOSYS, in a child. */
+static void child_no_pidfd(FILE *out)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(pidfd_open), 0) < 0 ||
+	    seccomp_load(ctx) < 0) {
+		fprintf(out, "seccomp setup failed\n");
+		return;
+	}
+	seccomp_release(ctx);
+	struct err e = { 0 };
+	struct oci_hook ok = { .path = path_in("ok") };
+	struct oci_hook_list l = { &ok, 1 };
+	report_rc(out, hooks_run(&l, "createRuntime", "{}", &e), &e);
+	struct oci_hook fail = { .path = path_in("quiet") };
+	l.hooks = &fail;
+	report_rc(out, hooks_run(&l, "createRuntime", "{}", &e), &e);
+	struct oci_hook slow = { .path = path_in("slow"), .has_timeout = true, .timeout = 1 };
+	l.hooks = &slow;
+	double t0 = now_s();
+	report_rc(out, hooks_run(&l, "createRuntime", "{}", &e), &e);
+	fprintf(out, "fast=%d\n", now_s() - t0 < 5);
+}
+
+static void test_without_pidfd(void)
+{
+	char *r = run_in_child(child_no_pidfd);
+	char want[600];
+	CHECK_LINE(r, "rc=0");
+	snprintf(want, sizeof want, "err=createRuntime hook #0 (%s): exit status 7", path_in("quiet"));
+	CHECK_LINE(r, want);
+	snprintf(want, sizeof want, "err=createRuntime hook #0 (%s): timed out after 1 s: started", path_in("slow"));
+	CHECK_LINE(r, want);
+	CHECK_LINE(r, "fast=1");
+	free(r);
+}
+
 static void test_empty_lists(void)
 {
 	struct err e = { 0 };
@@ -331,6 +372,7 @@ int main(void)
 	RUN_TEST(test_large_stdin_read);
 	RUN_TEST(test_no_fd_leak);
 	RUN_TEST(test_exec_failures);
+	RUN_TEST(test_without_pidfd);
 	RUN_TEST(test_empty_lists);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

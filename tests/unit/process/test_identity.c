@@ -115,6 +115,28 @@ static void test_root_caps_lenient(void)
 	free(r);
 }
 
+/* Inheritable outside the bounding set cannot be granted: left out with a warning. */
+static void child_inheritable_outside_bounding(FILE *out)
+{
+	struct oci_process p = { .has_capabilities = true };
+	p.capabilities.bounding = BIT(CAP_KILL);
+	p.capabilities.permitted = BIT(CAP_KILL) | BIT(CAP_CHOWN);
+	p.capabilities.effective = BIT(CAP_KILL) | BIT(CAP_CHOWN);
+	p.capabilities.inheritable = BIT(CAP_KILL) | BIT(CAP_CHOWN);
+	apply_and_report(out, &p);
+}
+
+static void test_inheritable_outside_bounding(void)
+{
+	SKIP_UNLESS_ROOT();
+	char *r = run_in_child(child_inheritable_outside_bounding);
+	CHECK_LINE(r, "rc=0");
+	CHECK_LINE(r, "CapBnd:\t0000000000000020");
+	CHECK_LINE(r, "CapPrm:\t0000000000000021");
+	CHECK_LINE(r, "CapInh:\t0000000000000020");
+	free(r);
+}
+
 /* Asking for more than the process has: what cannot be granted is left out (warning). */
 static void child_more_than_held(FILE *out)
 {
@@ -214,6 +236,7 @@ int main(void)
 	RUN_TEST(test_no_caps_object);
 	RUN_TEST(test_root_caps_lenient);
 	RUN_TEST(test_more_than_held);
+	RUN_TEST(test_inheritable_outside_bounding);
 	RUN_TEST(test_userns);
 	UNIT_DONE();
 }

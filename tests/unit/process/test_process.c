@@ -7,11 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+
+#include <seccomp.h>
 
 #include "linux/process.h"
 #include "tests/unit/unit.h"
@@ -349,6 +352,88 @@ static void test_sysctl_apply(void)
 	free(r);
 }
 
+/* A bind mount over /proc/sys (readonlyPaths applied first, or a redirect) is refused with
+ * a message that says what is wrong, not written through. */
+static void child_sysctl_overmount(FILE *out)
+{
+	if (unshare(CLONE_NEWNS | CLONE_NEWNET) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("/proc/sys", "/proc/sys", NULL, MS_BIND, NULL) < 0 ||
+	    mount(NULL, "/proc/sys", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0) {
+		fprintf(out, "setup failed: %s\n", strerror(errno));
+		return;
+	}
+	int proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct oci_namespace net = { OCI_NS_NETWORK, NULL };
+	struct oci_kv kv = { "net.ipv4.ip_forward", "1" };
+	struct oci_config c = { .has_linux = true };
+	c.linux_.namespaces = &net;
+	c.linux_.n_namespaces = 1;
+	c.linux_.sysctl = &kv;
+	c.linux_.n_sysctl = 1;
+	struct err e = { 0 };
+	report_rc(out, process_apply_sysctl(&c, proc_fd, &e), &e);
+	close(proc_fd);
+}
+
+static void test_sysctl_overmount(void)
+{
+	SKIP_UNLESS_ROOT();
+	char *r = run_in_child(child_sysctl_overmount);
+	CHECK_LINE(r, "err=linux.sysctl: \"net.ipv4.ip_forward\": /proc/sys/net/ipv4/ip_forward is under a "
+		      "mount point (sysctls must be written before readonlyPaths are applied): "
+		      "Invalid cross-device link");
+	free(r);
+}
+
+/* Without openat2 (< 5.6, or a seccomp profile answering ENOSYS): plain openat, still
+ * checked to land on a procfs. */
+static void child_sysctl_no_openat2(FILE *out)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0 || !ctx ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0) < 0 ||
+	    seccomp_load(ctx) < 0) {
+		fprintf(out, "setup failed\n");
+		return;
+	}
+	seccomp_release(ctx);
+	int proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct oci_namespace net = { OCI_NS_NETWORK, NULL };
+	struct oci_kv kv = { "net.ipv4.ip_forward", "1" };
+	struct oci_config c = { .has_linux = true };
+	c.linux_.namespaces = &net;
+	c.linux_.n_namespaces = 1;
+	c.linux_.sysctl = &kv;
+	c.linux_.n_sysctl = 1;
+	struct err e = { 0 };
+	report_rc(out, process_apply_sysctl(&c, proc_fd, &e), &e);
+	fprintf(out, "ip_forward=");
+	report_file(out, "/proc/sys/net/ipv4/ip_forward");
+	/* A tmpfs over /proc/sys is not a procfs: refused. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", "/proc/sys", "tmpfs", 0, NULL) < 0 ||
+	    mkdir("/proc/sys/net", 0755) < 0 || mkdir("/proc/sys/net/ipv4", 0755) < 0 ||
+	    close(open("/proc/sys/net/ipv4/ip_forward", O_CREAT | O_WRONLY | O_CLOEXEC, 0644)) < 0) {
+		fprintf(out, "tmpfs setup failed: %s\n", strerror(errno));
+		return;
+	}
+	report_rc(out, process_apply_sysctl(&c, proc_fd, &e), &e);
+	close(proc_fd);
+}
+
+static void test_sysctl_no_openat2(void)
+{
+	SKIP_UNLESS_ROOT();
+	char *r = run_in_child(child_sysctl_no_openat2);
+	CHECK_LINE(r, "rc=0");
+	CHECK_LINE(r, "ip_forward=1");
+	CHECK_LINE(r, "err=linux.sysctl: \"net.ipv4.ip_forward\": /proc/sys/net/ipv4/ip_forward is under a "
+		      "mount point (sysctls must be written before readonlyPaths are applied): "
+		      "Invalid cross-device link");
+	free(r);
+}
+
 static void child_oom(FILE *out)
 {
 	struct err e = { 0 };
@@ -514,6 +599,8 @@ int main(void)
 	RUN_TEST(test_find_executable_relative);
 	RUN_TEST(test_hostname);
 	RUN_TEST(test_sysctl_apply);
+	RUN_TEST(test_sysctl_overmount);
+	RUN_TEST(test_sysctl_no_openat2);
 	RUN_TEST(test_oom_score_adj);
 	RUN_TEST(test_rlimits);
 	RUN_TEST(test_sched_attrs);
