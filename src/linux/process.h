@@ -9,7 +9,9 @@
 
 /* hostname / domainname (needs the uts namespace). */
 int process_set_hostname(const struct oci_config *c, struct err *e);
-/* linux.sysctl through proc_fd (a verified procfs of the container, see procfs.h). */
+/* linux.sysctl through proc_fd (a verified procfs of the container, see procfs.h). Keys are
+ * checked with process_sysctl_validate first. Must run before readonlyPaths are applied
+ * (they usually hold /proc/sys, as in runc): files under a mount point are refused. */
 int process_apply_sysctl(const struct oci_config *c, int proc_fd, struct err *e);
 /* Writes through proc_fd (a verified procfs handle), never through a container path. */
 int process_set_oom_score_adj(int proc_fd, int value, struct err *e);
@@ -18,10 +20,15 @@ int process_set_rlimits(const struct oci_process *p, struct err *e);
 int process_set_sched_attrs(const struct oci_config *c, const struct oci_process *p, struct err *e);
 /* Switch to process.user (additional gids, gid, uid, umask) keeping the capabilities the
  * config asks for, then set all five capability sets and no_new_privs. The last privileged
- * step before seccomp and execve. */
+ * step before seccomp and execve. Needs CAP_SETPCAP, CAP_SETUID, CAP_SETGID (in the user
+ * namespace). No capabilities object means every set empty (runc 1.1); capabilities that
+ * cannot be granted are left out with a warning; umask is 0022 unless user.umask is set. */
 int process_set_identity(const struct oci_process *p, struct err *e);
-/* Resolve args[0] against PATH from the process env (as execvp would, inside the current
- * root). Returns malloc'd path in *out; error names args[0] when not found/not executable. */
+/* Resolve args[0] against PATH from the process env (as runc's exec.LookPath does, inside
+ * the current root): args[0] with a '/' is used as is; no PATH means not found. Executable
+ * means a regular file passing faccessat(X_OK, AT_EACCESS) for the current effective ids.
+ * Returns malloc'd path in *out; errors in runc's words, e.g.
+ * exec: "foo": executable file not found in $PATH / exec: "/bin/x": permission denied. */
 int process_find_executable(const struct oci_process *p, char **out, struct err *e);
 
 /* umask of the process when process.user.umask is absent (runc's value, not the caller's). */
