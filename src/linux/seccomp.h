@@ -1,14 +1,41 @@
 /* seccomp filters from linux.seccomp, built with libseccomp. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "oci/config.h"
 #include "util/error.h"
 
+/* Everything seccomp_filter_load checks (actions, errnoRet, architectures, flags, argument
+ * conditions, libseccomp accepting every rule), without loading anything: the runtime calls
+ * it before the container process exists, so that a bad profile fails `create` early. */
+int seccomp_filter_check(const struct oci_seccomp *s, struct err *e);
+
 /* Build and load the filter in the calling thread. Must be the last step before execve.
- * If the config asks for SCMP_ACT_NOTIFY, *notify_fd receives the listener fd (else -1). */
+ * Privileges: the kernel accepts a filter only from a thread that has no_new_privs set or
+ * holds CAP_SYS_ADMIN in its user namespace. This function never sets no_new_privs itself
+ * (SCMP_FLTATR_CTL_NNP is 0): the caller sets it when process.noNewPrivileges asks for it,
+ * and otherwise loads the filter before dropping CAP_SYS_ADMIN.
+ * If a SCMP_ACT_NOTIFY rule made it into the filter, *notify_fd receives the listener fd
+ * (O_CLOEXEC, owned by the caller), else -1. notify_fd may be NULL only for profiles without
+ * SCMP_ACT_NOTIFY rules. */
 int seccomp_filter_load(const struct oci_seccomp *s, int *notify_fd, struct err *e);
-/* Send the notify fd and the container state (with listenerMetadata) over the unix socket at
- * listener_path, as runc does. */
+
+/* True when some rule uses SCMP_ACT_NOTIFY: the caller must then forward the listener fd
+ * (seccomp_filter_load's *notify_fd) to linux.seccomp.listenerPath. */
+bool seccomp_filter_uses_notify(const struct oci_seccomp *s);
+
+/* The spec's "container process state" (config-linux.md), compact JSON, keys in the order
+ * runc writes them: {"ociVersion","fds":["seccompFd"],"pid","metadata","state"}.
+ * state_json is the container's state document (status "creating"), embedded verbatim;
+ * metadata is linux.seccomp.listenerMetadata, omitted when NULL or empty (as runc does).
+ * *out is malloc'd. */
+int seccomp_process_state(const char *state_json, pid_t pid, const char *metadata, char **out,
+			  struct err *e);
+
+/* Connect to the unix stream socket at listener_path and send state_json (the document from
+ * seccomp_process_state) with notify_fd as SCM_RIGHTS in the first sendmsg, then close the
+ * connection (the spec allows one state per connection). notify_fd stays the caller's. */
 int seccomp_send_notify(const char *listener_path, int notify_fd, const char *state_json,
 			struct err *e);
