@@ -21,6 +21,7 @@
 #include "container/store.h"
 #include "container/sync.h"
 #include "linux/hooks.h"
+#include "linux/process.h"
 #include "linux/terminal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -106,6 +107,8 @@ static int load_bundle(struct create_ctx *x, struct err *e)
 		return err_sys(e, "rootfs (%s)", rootfs);
 	if (!S_ISDIR(st.st_mode))
 		return err_set(e, ENOTDIR, "rootfs (%s) is not a directory", rootfs);
+	if (process_sysctl_validate(c, e) < 0)
+		return err_wrap(e, "config.json");
 	if (!oci_config_namespace(c, OCI_NS_MOUNT))
 		return err_set(e, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
 	return 0;

@@ -114,21 +114,28 @@ static int setup_terminal(const struct init_args *a, struct err *e)
 	return r;
 }
 
-static int setup_process(const struct init_args *a, struct err *e)
+/* sysctl and oom_score_adj go through a verified procfs handle, and before readonlyPaths
+ * (runc's defaults make /proc/sys read-only). */
+static int setup_proc_writes(const struct init_args *a, struct err *e)
 {
 	const struct oci_config *c = a->config;
 	const struct oci_process *p = &c->process;
-	_cleanup_close_ int proc_fd = -1;
-	if ((c->has_linux && c->linux_.n_sysctl) || p->has_oom_score_adj) {
-		proc_fd = procfs_open("/proc", e);
-		if (proc_fd < 0)
-			return err_wrap(e, "sysctl and oomScoreAdj need /proc");
-	}
+	if (!(c->has_linux && c->linux_.n_sysctl) && !p->has_oom_score_adj)
+		return 0;
+	_cleanup_close_ int proc_fd = procfs_open("/proc", e);
+	if (proc_fd < 0)
+		return err_wrap(e, "sysctl and oomScoreAdj need /proc");
 	if (process_apply_sysctl(c, proc_fd, e) < 0)
 		return -1;
 	if (p->has_oom_score_adj && process_set_oom_score_adj(proc_fd, p->oom_score_adj, e) < 0)
 		return -1;
-	if (process_set_rlimits(p, e) < 0 || process_set_sched_attrs(c, p, e) < 0)
+	return 0;
+}
+
+static int setup_process(const struct init_args *a, struct err *e)
+{
+	const struct oci_process *p = &a->config->process;
+	if (process_set_rlimits(p, e) < 0 || process_set_sched_attrs(a->config, p, e) < 0)
 		return -1;
 	if (chdir(p->cwd) < 0)
 		return err_sys(e, "chdir to cwd (\"%s\") set in config.json", p->cwd);
@@ -189,7 +196,7 @@ static int prepare(const struct init_args *a, pid_t host_pid, char **exe, struct
 		return -1;
 	if (c->process.terminal && setup_terminal(a, e) < 0)
 		return -1;
-	if (rootfs_finalize(&rc, e) < 0 || setup_process(a, e) < 0)
+	if (setup_proc_writes(a, e) < 0 || rootfs_finalize(&rc, e) < 0 || setup_process(a, e) < 0)
 		return -1;
 	if (process_find_executable(&c->process, exe, e) < 0)
 		return -1;
