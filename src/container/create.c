@@ -22,6 +22,7 @@
 #include "container/sync.h"
 #include "linux/hooks.h"
 #include "linux/process.h"
+#include "linux/seccomp.h"
 #include "linux/terminal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -108,6 +109,8 @@ static int load_bundle(struct create_ctx *x, struct err *e)
 	if (!S_ISDIR(st.st_mode))
 		return err_set(e, ENOTDIR, "rootfs (%s) is not a directory", rootfs);
 	if (process_sysctl_validate(c, e) < 0)
+		return err_wrap(e, "config.json");
+	if (c->has_linux && c->linux_.has_seccomp && seccomp_filter_check(&c->linux_.seccomp, e) < 0)
 		return err_wrap(e, "config.json");
 	if (!oci_config_namespace(c, OCI_NS_MOUNT))
 		return err_set(e, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
