@@ -611,6 +611,7 @@ class Runtime:
 @pytest.fixture
 def runtime(runtime_info, rootfs_cache, request):
     workdir = tempfile.mkdtemp(prefix="ocitest-%s-" % _short(request.node.name, 20))
+    os.chmod(workdir, 0o755)  # a user-namespaced container must reach its rootfs
     rt = Runtime(runtime_info, workdir, request.node.name, rootfs_cache)
     yield rt
     problems = rt.cleanup_and_check()
