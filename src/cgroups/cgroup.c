@@ -391,12 +391,12 @@ int cg_open_dir(const struct cgroup *cg, const struct cg_hier *h, struct err *e)
 	return fd;
 }
 
-struct cg_hier *cg_find(struct cgroup *cg, const char *controller)
+struct cg_hier *cg_find2(struct cgroup *cg, const char *v1_name, const char *v2_name)
 {
 	for (size_t i = 0; i < cg->n; i++)
-		if (!cg->h[i].v2 && cg_list_has(cg->h[i].controllers, controller))
+		if (v1_name && !cg->h[i].v2 && cg_list_has(cg->h[i].controllers, v1_name))
 			return &cg->h[i];
-	for (size_t i = 0; i < cg->n; i++) {
+	for (size_t i = 0; v2_name && i < cg->n; i++) {
 		if (!cg->h[i].v2)
 			continue;
 		if (cg->layout == CGROUP_LAYOUT_V2)
@@ -406,10 +406,15 @@ struct cg_hier *cg_find(struct cgroup *cg, const char *controller)
 		_cleanup_free_ char *avail = NULL;
 		struct err ignored;
 		if (fd >= 0 && cg_read(fd, "cgroup.controllers", &avail, &ignored) == 0 &&
-		    cg_list_has(avail, controller))
+		    cg_list_has(avail, v2_name))
 			return &cg->h[i];
 	}
 	return NULL;
+}
+
+struct cg_hier *cg_find(struct cgroup *cg, const char *controller)
+{
+	return cg_find2(cg, controller, controller);
 }
 
 static int append_pid(pid_t **v, size_t *n, size_t *cap, pid_t pid)
@@ -755,14 +760,14 @@ int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct err *e)
 
 static struct cg_hier *freezer_hier(struct cgroup *cg)
 {
-	return cg->layout == CGROUP_LAYOUT_V2 ? &cg->h[0] : cg_find(cg, "freezer");
+	return cg->layout == CGROUP_LAYOUT_V2 ? &cg->h[0] : cg_find2(cg, "freezer", NULL);
 }
 
 int cgroup_freeze(struct cgroup *cg, bool frozen, struct err *e)
 {
 	const char *verb = frozen ? "freeze" : "thaw";
 	struct cg_hier *h = freezer_hier(cg);
-	if (!h || h->v2 != (cg->layout == CGROUP_LAYOUT_V2))
+	if (!h)
 		return err_set(e, ENOTSUP, "%s cgroup %s: no freezer controller is mounted", verb,
 			       cg->path);
 	_cleanup_close_ int fd = cg_open_dir(cg, h, e);
@@ -775,7 +780,7 @@ int cgroup_freeze(struct cgroup *cg, bool frozen, struct err *e)
 int cgroup_is_frozen(struct cgroup *cg, struct err *e)
 {
 	struct cg_hier *h = freezer_hier(cg);
-	if (!h || h->v2 != (cg->layout == CGROUP_LAYOUT_V2))
+	if (!h)
 		return 0;   /* nothing can freeze it */
 	_cleanup_close_ int fd = cg_open_dir(cg, h, e);
 	if (fd < 0)

@@ -27,8 +27,20 @@ const char *cgroup_path(const struct cgroup *cg);
 int cgroup_create(struct cgroup *cg, struct err *e);
 /* Move pid into the cgroup in every hierarchy. */
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct err *e);
-/* Write linux.resources; errors name the resource and value. */
+/* Write linux.resources; errors name the resource and value. Only what r sets is written;
+ * r->devices, when there are any, replace the device rules (deny all, then each in order).
+ * This is what `update` needs. */
 int cgroup_apply(struct cgroup *cg, const struct oci_resources *r, struct err *e);
+/* What `create` needs, as runc does it: linux.resources when present, and always the device
+ * rules of cgroup_device_rules(), so that a container without resources.devices still gets
+ * deny-all plus the defaults. l may be NULL (no "linux" object). */
+int cgroup_apply_linux(struct cgroup *cg, const struct oci_linux *l, struct err *e);
+/* linux.resources.devices followed by runc's default rules (mknod of any device; null, zero,
+ * full, random, urandom, tty, ptmx, /dev/pts/N and /dev/net/tun read-write), less the defaults
+ * whose path linux.devices redefines. *rules is malloc'd; its strings belong to l or are
+ * static: free only the array. */
+int cgroup_device_rules(const struct oci_linux *l, struct oci_device_cgroup **rules, size_t *n,
+			struct err *e);
 /* All pids in the cgroup (and its descendants). *pids malloc'd. */
 int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct err *e);
 /* Send sig to every process in the cgroup (cgroup.kill on v2 for SIGKILL where it exists). */

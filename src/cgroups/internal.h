@@ -72,6 +72,9 @@ int cg_open_dir(const struct cgroup *cg, const struct cg_hier *h, struct err *e)
 /* The hierarchy that holds controller (v1 mount, or in hybrid the v2 mount when it lists the
  * controller), NULL if none. */
 struct cg_hier *cg_find(struct cgroup *cg, const char *controller);
+/* The same, for a controller named differently in v2 ("blkio" is "io"); a NULL name skips
+ * that version's hierarchies. */
+struct cg_hier *cg_find2(struct cgroup *cg, const char *v1_name, const char *v2_name);
 /* Pids listed in cgroup.procs under dirfd and every descendant, appended to *v. */
 int cg_collect_pids(int dirfd, pid_t **v, size_t *n, size_t *cap, struct err *e);
 
@@ -79,6 +82,11 @@ int cg_collect_pids(int dirfd, pid_t **v, size_t *n, size_t *cap, struct err *e)
 int cg_v1_cpuset_seed(const struct cg_hier *h, const char *path, struct err *e);
 int cg_v1_freeze(int dirfd, bool frozen, struct err *e);
 int cg_v1_is_frozen(int dirfd, struct err *e);
+
+/* linux.resources.memory, .cpu (without cpus/mems) and .blockIO in v1 files. */
+int cg_v1_memory(int dirfd, const struct oci_memory *m, struct err *e);
+int cg_v1_cpu(int dirfd, const struct oci_cpu *c, struct err *e);
+int cg_v1_blkio(int dirfd, const struct oci_blkio *b, struct err *e);
 
 /* ---- v2 (v2.c) ---- */
 /* Enable in cgroup.subtree_control of every ancestor of path the controllers listed, or with
@@ -89,3 +97,39 @@ int cg_v2_freeze(int dirfd, bool frozen, struct err *e);
 int cg_v2_is_frozen(int dirfd, struct err *e);
 /* 1 if cgroup.kill exists and was written, 0 if the kernel lacks it. */
 int cg_v2_kill(int dirfd, struct err *e);
+/* The same resources in v2 files. */
+int cg_v2_memory(int dirfd, const struct oci_memory *m, struct err *e);
+int cg_v2_cpu(int dirfd, const struct oci_cpu *c, struct err *e);
+int cg_v2_io(int dirfd, const struct oci_blkio *b, struct err *e);
+
+/* ---- devices (devices.c) ---- */
+
+#define CG_DEV_MKNOD 1u   /* the BPF_DEVCG_ACC_* bits */
+#define CG_DEV_READ 2u
+#define CG_DEV_WRITE 4u
+
+/* The kernel's v1 device-cgroup model: a default and a list of exceptions to it. */
+struct cg_dev_exception {
+	char type;            /* 'c' or 'b' */
+	int64_t major, minor; /* -1: any */
+	unsigned access;      /* CG_DEV_* */
+};
+
+struct cg_dev_state {
+	bool default_allow;
+	struct cg_dev_exception *ex;
+	size_t n;
+};
+
+/* Access string ("rwm", NULL = all) -> CG_DEV_* bits; -1 when invalid or empty. */
+int cg_dev_access(const char *access);
+/* The v1 devices.allow/deny line of a rule: "c 1:3 rwm", "a *:* rwm". */
+int cg_dev_rule_string(const struct oci_device_cgroup *r, char *buf, size_t size, struct err *e);
+/* Apply rules in order to a deny-all start, with the kernel's v1 semantics. */
+int cg_dev_emulate(const struct oci_device_cgroup *rules, size_t n, struct cg_dev_state *st,
+		   struct err *e);
+void cg_dev_state_free(struct cg_dev_state *st);
+/* The BPF_PROG_TYPE_CGROUP_DEVICE program that decides as st does (struct bpf_insn array). */
+int cg_dev_program(const struct cg_dev_state *st, void **insns, size_t *n, struct err *e);
+int cg_v1_devices(int dirfd, const struct oci_device_cgroup *rules, size_t n, struct err *e);
+int cg_v2_devices(int dirfd, const struct oci_device_cgroup *rules, size_t n, struct err *e);
