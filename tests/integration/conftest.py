@@ -34,7 +34,7 @@ BUSYBOX = "/bin/busybox"
 CGROUP_ROOT = "/sys/fs/cgroup"
 
 # Default timeout (seconds) of a single runtime command.
-CMD_TIMEOUT = 30
+CMD_TIMEOUT = 20
 
 
 def pytest_addoption(parser):
@@ -469,7 +469,7 @@ class Runtime:
         for cid in sorted(names):
             if os.path.isdir(os.path.join(self.root, cid)):
                 try:
-                    self.cmd("delete", "--force", cid, timeout=20)
+                    self.cmd("delete", "--force", cid, timeout=10)
                 except AssertionError as e:
                     problems.append("delete --force %s: %s" % (cid, e))
         # Give the kernel a moment to reap killed processes.

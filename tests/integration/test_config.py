@@ -154,6 +154,7 @@ def test_hostname(runtime, bundle):
     assert os.uname().nodename != "ctr-host"
 
 
+@pytest.mark.runc_differs
 def test_domainname(runtime, bundle):
     if runtime.is_runc and runtime.info.version.startswith("runc version 1.1"):
         # runc 1.1 ignores "domainname" (support came with runc 1.2).
@@ -319,6 +320,7 @@ def test_rootfs_propagation_private(runtime, bundle, prop):
     assert opt == [], opt
 
 
+@pytest.mark.runc_differs
 @pytest.mark.parametrize("prop", ["shared", "rshared"])
 def test_rootfs_propagation_shared(runtime, bundle, prop):
     opt = _root_propagation(runtime, bundle, prop)
@@ -568,6 +570,7 @@ def test_user_namespace_multiple_mappings(runtime, bundle):
     assert [line.split() for line in gid.splitlines()] == [["0", "100000", "2000"]]
 
 
+@pytest.mark.runc_differs
 def test_time_namespace_offsets(runtime, bundle):
     if not runtime.info.supports_namespace("time"):
         # runc 1.1 predates time namespace support (runc 1.2 added it).

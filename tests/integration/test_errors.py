@@ -78,6 +78,7 @@ def test_json_negative_uid(runtime, bundle):
     check_message(runtime, r.err, common=["uid"])
 
 
+@pytest.mark.runc_differs
 def test_duplicate_json_keys(runtime, bundle, container_id):
     """runc (Go's encoding/json) accepts duplicate keys, the last one wins.
     ocirun must reject them, naming the key."""
