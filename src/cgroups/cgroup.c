@@ -731,6 +731,13 @@ int cgroup_enter(struct cgroup *cg, pid_t pid, struct err *e)
 	return 0;
 }
 
+int cgroup_v2_fd(struct cgroup *cg, struct err *e)
+{
+	if (cg->layout != CGROUP_LAYOUT_V2)
+		return err_set(e, ENOTSUP, "cgroup %s: not a cgroup v2 host", cg->path);
+	return cg_open_dir(cg, &cg->h[0], e);
+}
+
 /* One hierarchy suffices to list processes: each is in every hierarchy. */
 static struct cg_hier *pids_hier(struct cgroup *cg)
 {

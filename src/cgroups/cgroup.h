@@ -25,6 +25,10 @@ const char *cgroup_path(const struct cgroup *cg);
 
 /* mkdir in every controller (nested paths created; cpuset parents seeded with cpus/mems). */
 int cgroup_create(struct cgroup *cg, struct err *e);
+/* The container's cgroup directory (O_RDONLY|O_DIRECTORY|O_CLOEXEC) on a cgroup v2 host, after
+ * cgroup_create: for clone3's CLONE_INTO_CGROUP, so that the child starts inside it. ENOTSUP
+ * on v1 and hybrid hosts (use cgroup_enter there). */
+int cgroup_v2_fd(struct cgroup *cg, struct err *e);
 /* Move pid into the cgroup in every hierarchy. */
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct err *e);
 /* Write linux.resources; errors name the resource and value. Only what r sets is written;

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Run the cgroup live test on all three layouts in the throw-away v2 VM:
+#   /work/shared/tools/vmrun BUILD -- BUILD/../path/to/vm_layouts.sh BUILD
+# First as booted (v2); then the VM's cgroup2 is replaced by a systemd-style hybrid (v1
+# controllers on tmpfs plus cgroup2 at unified, which keeps hugetlb, rdma and misc), and last
+# the unified mount is dropped (v1). Never run this on a real host: it remounts /sys/fs/cgroup.
+set -u
+B=${1:?build dir}/tests/unit/cgroups
+[ -e /sys/fs/cgroup/cgroup.controllers ] || { echo "not a cgroup v2 VM" >&2; exit 2; }
+rc=0
+echo "== v2"; "$B/test_cgroup_live_asan" || rc=1
+"$B/test_cgroup_pure_asan" || rc=1
+# v1 controllers can be mounted only once v2 no longer delegates them.
+echo "-cpuset -cpu -io -memory -pids -rdma -misc -hugetlb" > /sys/fs/cgroup/cgroup.subtree_control
+umount /sys/fs/cgroup && mount -t tmpfs -o mode=755 tmpfs /sys/fs/cgroup || exit 2
+for c in cpu cpuacct cpuset memory devices freezer blkio pids; do
+	mkdir /sys/fs/cgroup/$c && mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c || exit 2
+done
+mkdir /sys/fs/cgroup/systemd /sys/fs/cgroup/unified
+mount -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd || exit 2
+mount -t cgroup2 cgroup2 /sys/fs/cgroup/unified || exit 2
+echo "== hybrid"; OCIRUN_TEST_MAY_DELEGATE=1 "$B/test_cgroup_live_asan" || rc=1
+umount /sys/fs/cgroup/unified
+echo "== v1"; "$B/test_cgroup_live_asan" || rc=1
+exit $rc
