@@ -21,7 +21,7 @@ struct oci_id_mapping {
 };
 
 struct oci_mount {
-	char *destination;
+	char *destination;    /* always absolute: a relative one gets "/" prepended (spec) */
 	char *type;           /* NULL when absent */
 	char *source;         /* NULL when absent */
 	char **options;       /* NULL-terminated, may be NULL */
@@ -44,7 +44,7 @@ struct oci_capabilities {
 	 * array was present at all. Unknown names are kept in `unknown` for a warning. */
 	uint64_t bounding, effective, inheritable, permitted, ambient;
 	bool has_bounding, has_effective, has_inheritable, has_permitted, has_ambient;
-	char **unknown;       /* NULL-terminated, may be NULL */
+	char **unknown;       /* NULL-terminated, may be NULL; each unknown name once */
 };
 
 struct oci_scheduler {
@@ -72,10 +72,10 @@ struct oci_user {
 
 struct oci_process {
 	bool terminal;
-	bool has_console_size;
+	bool has_console_size;    /* parsed even without terminal, which makes it moot (spec) */
 	unsigned console_height, console_width;
 	char *cwd;
-	char **env;           /* NULL-terminated */
+	char **env;           /* NULL-terminated, never NULL; entries are KEY=VALUE */
 	size_t n_env;
 	char **args;          /* NULL-terminated, n_args >= 1 after validation */
 	size_t n_args;
@@ -125,7 +125,7 @@ enum oci_ns_type {
 
 struct oci_namespace {
 	enum oci_ns_type type;
-	char *path;           /* NULL: create a new one */
+	char *path;           /* NULL: create a new one (also when given as "") */
 };
 
 struct oci_device {
@@ -144,7 +144,7 @@ struct oci_device_cgroup {
 	char type;            /* 'a', 'c', 'b'; 'a' when absent */
 	bool has_major, has_minor;
 	int64_t major, minor; /* -1 == wildcard */
-	char *access;         /* NULL = "rwm" */
+	char *access;         /* NULL = "rwm"; otherwise non-empty, only r, w, m */
 };
 
 struct oci_memory {
@@ -316,7 +316,7 @@ struct oci_linux {
 	char *cgroups_path;
 	bool has_resources;
 	struct oci_resources resources;
-	char *rootfs_propagation;
+	char *rootfs_propagation; /* NULL when absent or "" */
 	bool has_seccomp;
 	struct oci_seccomp seccomp;
 	struct oci_kv *sysctl;
@@ -351,13 +351,16 @@ struct oci_config {
 	struct oci_linux linux_;
 };
 
-/* Parse and fully validate. Errors name the JSON path: "process.args: must be ...".
- * Duplicate keys are rejected. Unknown fields are ignored. */
+/* Parse and fully validate. Errors name the JSON path: "process.args: must be ..." with
+ * code EINVAL. Duplicate keys are rejected. Unknown fields are ignored; JSON null counts as
+ * absent. process, root and linux are optional here: commands that need them check. */
 int oci_config_parse(const char *json_text, size_t len, struct oci_config **out, struct err *e);
+/* As oci_config_parse, errors prefixed with the file's basename ("config.json: ..."). */
 int oci_config_load(const char *path, struct oci_config **out, struct err *e);
 void oci_config_free(struct oci_config *c);
 
-/* A process object alone (exec --process FILE). Same rules as config.json's "process". */
+/* A process object alone (exec --process FILE). Same rules as config.json's "process";
+ * error paths are relative to the document ("user.uid: ..."). */
 int oci_process_parse(const char *json_text, size_t len, struct oci_process **out, struct err *e);
 void oci_process_free(struct oci_process *p);
 
