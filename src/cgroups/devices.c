@@ -141,13 +141,79 @@ void cg_dev_state_free(struct cg_dev_state *st)
 
 /* ---------------------------------------------------------------- v1 */
 
+int cg_dev_parse_list(const char *text, struct cg_dev_state *st, struct err *e)
+{
+	*st = (struct cg_dev_state){ .default_allow = false };
+	for (const char *line = text; line && *line;) {
+		char type, ma[16], mi[16], acc[8];
+		if (sscanf(line, "%c %15[^:]:%15s %7s", &type, ma, mi, acc) != 4 ||
+		    cg_dev_access(acc) < 0) {
+			cg_dev_state_free(st);
+			return err_set(e, EINVAL, "devices.list: cannot parse \"%.40s\"", line);
+		}
+		if (type == 'a') {
+			/* Allow-all: the kernel lists no exceptions then. */
+			st->default_allow = true;
+			st->n = 0;
+			return 0;
+		}
+		if (add_exception(st, type, ma[0] == '*' ? -1 : atoll(ma), mi[0] == '*' ? -1 : atoll(mi),
+				  (unsigned)cg_dev_access(acc)) < 0) {
+			cg_dev_state_free(st);
+			return err_set(e, ENOMEM, "devices.list");
+		}
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	return 0;
+}
+
+bool cg_dev_state_equal(const struct cg_dev_state *a, const struct cg_dev_state *b)
+{
+	if (a->default_allow != b->default_allow || a->n != b->n)
+		return false;
+	/* Exceptions are unique per type and numbers, so equal sizes and inclusion suffice. */
+	for (size_t i = 0; i < a->n; i++) {
+		bool found = false;
+		for (size_t j = 0; j < b->n && !found; j++)
+			found = a->ex[i].type == b->ex[j].type && a->ex[i].major == b->ex[j].major &&
+				a->ex[i].minor == b->ex[j].minor && a->ex[i].access == b->ex[j].access;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* Whether the cgroup already enforces exactly these rules (an update that leaves the devices
+ * alone): rewriting them would need "deny a", which v1 refuses once the container has made
+ * sub-cgroups, and which would cut its access for a moment. */
+static bool v1_devices_unchanged(int dirfd, const struct oci_device_cgroup *rules, size_t n)
+{
+	struct err ignored;
+	_cleanup_free_ char *text = NULL;
+	struct cg_dev_state want, have;
+	if (cg_read(dirfd, "devices.list", &text, &ignored) < 0 ||
+	    cg_dev_emulate(rules, n, &want, &ignored) < 0)
+		return false;
+	bool same = false;
+	if (cg_dev_parse_list(text, &have, &ignored) == 0) {
+		/* The listing cannot show the exceptions of an allow-all cgroup. */
+		same = !want.default_allow && cg_dev_state_equal(&want, &have);
+		cg_dev_state_free(&have);
+	}
+	cg_dev_state_free(&want);
+	return same;
+}
+
 int cg_v1_devices(int dirfd, const struct oci_device_cgroup *rules, size_t n, struct err *e)
 {
 	for (size_t i = 0; i < n; i++)
 		if (check_rule(&rules[i], i, e) < 0)
 			return err_wrap(e, "linux.resources.devices");
+	if (v1_devices_unchanged(dirfd, rules, n))
+		return 0;
 	/* Start from deny-all, as runc's rule lists assume (its spec's first rule is a deny of
-	 * everything anyway); the cgroup is new and empty, so nothing loses access midway. */
+	 * everything anyway); at create the cgroup is new, so nothing loses access midway. */
 	if (cg_write(dirfd, "devices.deny", "a", "linux.resources.devices", e) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {

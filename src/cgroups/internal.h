@@ -129,6 +129,9 @@ int cg_dev_rule_string(const struct oci_device_cgroup *r, char *buf, size_t size
 int cg_dev_emulate(const struct oci_device_cgroup *rules, size_t n, struct cg_dev_state *st,
 		   struct err *e);
 void cg_dev_state_free(struct cg_dev_state *st);
+/* A v1 devices.list ("c 1:3 rwm" lines, or "a *:* rwm" for allow-all) as a state. */
+int cg_dev_parse_list(const char *text, struct cg_dev_state *st, struct err *e);
+bool cg_dev_state_equal(const struct cg_dev_state *a, const struct cg_dev_state *b);
 /* The BPF_PROG_TYPE_CGROUP_DEVICE program that decides as st does (struct bpf_insn array). */
 int cg_dev_program(const struct cg_dev_state *st, void **insns, size_t *n, struct err *e);
 int cg_v1_devices(int dirfd, const struct oci_device_cgroup *rules, size_t n, struct err *e);

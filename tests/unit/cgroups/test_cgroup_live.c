@@ -372,6 +372,40 @@ static void test_apply(void)
 	apply_and_check_errors();
 }
 
+/* What create applies: deny-all plus runc's defaults. The v1 listing must be runc's. */
+static void test_default_devices(void)
+{
+	struct err e;
+	struct oci_device_cgroup deny = { .allow = false, .type = 'a', .access = (char *)"rwm" };
+	struct oci_linux l = { .has_resources = true };
+	l.resources.devices = &deny;
+	l.resources.n_devices = 1;
+	CHECK(cgroup_apply_linux(cg, &l, &e) == 0);
+	char buf[64];
+	CHECK(ask('d', buf, sizeof buf) == 0);
+	CHECK_STR(buf, "0 0");
+	if (cg->layout == CGROUP_LAYOUT_V2)
+		return;
+	/* The kernel lists in the order written; runc writes sorted. Compare as sets. */
+	const char *s = read_in("devices", "devices.list");
+	struct cg_dev_state have, runc;
+	CHECK(s && cg_dev_parse_list(s, &have, &e) == 0);
+	CHECK(cg_dev_parse_list("b *:* m\nc *:* m\nc 1:3 rwm\nc 1:5 rwm\nc 1:7 rwm\nc 1:8 rwm\n"
+				"c 1:9 rwm\nc 5:0 rwm\nc 5:2 rwm\nc 10:200 rwm\nc 136:* rwm", &runc, &e) == 0);
+	CHECK(cg_dev_state_equal(&have, &runc));
+	cg_dev_state_free(&have);
+	cg_dev_state_free(&runc);
+	/* Unchanged rules are not rewritten: v1 refuses "deny a" once there are sub-cgroups. */
+	struct cg_hier *h = cg_find(cg, "devices");
+	char *dir = h ? cg_hier_dir(h, path) : NULL;
+	char sub[256];
+	snprintf(sub, sizeof sub, "%s/sub2", dir ? dir : "/nonexistent");
+	free(dir);
+	CHECK(mkdir(sub, 0755) == 0);
+	CHECK(cgroup_apply_linux(cg, &l, &e) == 0);
+	CHECK(cgroup_apply(cg, &l.resources, &e) < 0 && e.code == EINVAL);
+}
+
 static void test_freeze(void)
 {
 	struct err e;
@@ -458,6 +492,7 @@ int main(void)
 	if (cg && child > 0 && !unit_failed_checks) {
 		RUN_TEST(test_pids);
 		RUN_TEST(test_apply);
+		RUN_TEST(test_default_devices);
 		RUN_TEST(test_freeze);
 		RUN_TEST(test_kill_destroy);
 	}

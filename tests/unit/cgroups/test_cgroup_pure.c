@@ -246,6 +246,37 @@ static void test_emulator(void)
 	CHECK(cg_dev_emulate(bad2, 1, &st, &e) < 0 && e.code == EINVAL);
 }
 
+static void test_devices_list(void)
+{
+	struct err e;
+	struct cg_dev_state have, want;
+	CHECK(cg_dev_parse_list("c 1:3 rwm\nc *:* m\nb 8:* r\n", &have, &e) == 0);
+	CHECK(!have.default_allow && have.n == 3);
+	if (have.n == 3)
+		CHECK(have.ex[1].major == -1 && have.ex[1].minor == -1 && have.ex[1].access == CG_DEV_MKNOD);
+	struct oci_device_cgroup rules[] = {
+		{ .allow = false, .type = 'a', .access = (char *)"rwm" },
+		RULE(true, 'b', 8, -1, "r"),
+		RULE(true, 'c', 1, 3, "rwm"),
+		RULE(true, 'c', -1, -1, "m"),
+	};
+	CHECK(cg_dev_emulate(rules, 4, &want, &e) == 0);
+	CHECK(cg_dev_state_equal(&want, &have));
+	want.ex[0].access = CG_DEV_WRITE;
+	CHECK(!cg_dev_state_equal(&want, &have));
+	cg_dev_state_free(&want);
+	CHECK(cg_dev_emulate(rules, 3, &want, &e) == 0);
+	CHECK(!cg_dev_state_equal(&want, &have));
+	cg_dev_state_free(&want);
+	cg_dev_state_free(&have);
+	CHECK(cg_dev_parse_list("a *:* rwm\n", &have, &e) == 0);
+	CHECK(have.default_allow && have.n == 0);
+	cg_dev_state_free(&have);
+	CHECK(cg_dev_parse_list("", &have, &e) == 0);   /* deny-all lists nothing */
+	CHECK(!have.default_allow && have.n == 0);
+	CHECK(cg_dev_parse_list("garbage\n", &have, &e) < 0);
+}
+
 /* The kernel's decision for one access, from the model (security/device_cgroup.c). */
 static int model_allows(const struct cg_dev_state *st, char type, int64_t ma, int64_t mi,
 			unsigned acc)
@@ -390,6 +421,7 @@ int main(void)
 	RUN_TEST(test_conversions);
 	RUN_TEST(test_rule_strings);
 	RUN_TEST(test_emulator);
+	RUN_TEST(test_devices_list);
 	RUN_TEST(test_program);
 	RUN_TEST(test_default_rules);
 	UNIT_DONE();
