@@ -470,24 +470,46 @@ int cg_collect_pids(int dirfd, pid_t **v, size_t *n, size_t *cap, struct err *e)
 
 /* ---------------------------------------------------------------- new / open */
 
+/* The host's v1 hierarchies, scanned once per process: `list` and `state` open one cgroup
+ * per container. */
+static struct cg_hier *host_hiers;
+static size_t host_n;
+
+static int scan_host(enum cgroup_layout layout, struct err *e)
+{
+	if (host_hiers)
+		return 0;
+	_cleanup_free_ char *text = NULL;
+	if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", &text, NULL, e) < 0)
+		return -1;
+	if (cg_parse_mountinfo(text, layout == CGROUP_LAYOUT_HYBRID ? CG_UNIFIED_MOUNT : NULL,
+			       &host_hiers, &host_n, e) < 0)
+		return -1;
+	if (host_n == 0) {
+		free(host_hiers);
+		host_hiers = NULL;
+		return err_set(e, ENOENT, "no cgroup hierarchy is mounted");
+	}
+	return 0;
+}
+
 static int discover(struct cgroup *cg, struct err *e)
 {
 	cg->layout = cgroup_host_layout();
 	if (cg->layout == CGROUP_LAYOUT_V2) {
 		/* No mountinfo scan on the fast path: v2 has one hierarchy at a known place. */
-		char *ctl = NULL;
-		if (add_hier(&cg->h, &cg->n, CG_MOUNT_ROOT, "/", ctl, true) < 0)
+		if (add_hier(&cg->h, &cg->n, CG_MOUNT_ROOT, "/", NULL, true) < 0)
 			return err_set(e, ENOMEM, "cgroup");
 		return 0;
 	}
-	_cleanup_free_ char *text = NULL;
-	if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", &text, NULL, e) < 0)
+	if (scan_host(cg->layout, e) < 0)
 		return -1;
-	if (cg_parse_mountinfo(text, cg->layout == CGROUP_LAYOUT_HYBRID ? CG_UNIFIED_MOUNT : NULL,
-			       &cg->h, &cg->n, e) < 0)
-		return -1;
-	if (cg->n == 0)
-		return err_set(e, ENOENT, "no cgroup hierarchy is mounted");
+	for (size_t i = 0; i < host_n; i++) {
+		const struct cg_hier *h = &host_hiers[i];
+		char *ctl = h->controllers ? strdup(h->controllers) : NULL;
+		if ((h->controllers && !ctl) || add_hier(&cg->h, &cg->n, h->mount, h->root, ctl, h->v2) < 0)
+			return err_set(e, ENOMEM, "cgroup");
+	}
 	return 0;
 }
 
