@@ -13,8 +13,10 @@ struct cgroup;   /* opaque; one container's cgroup in every hierarchy of the hos
 enum cgroup_layout { CGROUP_LAYOUT_V1, CGROUP_LAYOUT_HYBRID, CGROUP_LAYOUT_V2 };
 enum cgroup_layout cgroup_host_layout(void);
 
-/* Resolve the container's cgroup from linux.cgroupsPath (NULL: the default "/<id>").
- * Relative paths are relative to the calling process's own cgroup, as runc does.
+/* Resolve the container's cgroup from linux.cgroupsPath (NULL or "": the default "/<id>").
+ * Relative paths are relative to the calling process's own cgroup, as runc does; with one
+ * path for all hierarchies, "own" is read from name=systemd on v1/hybrid, from 0:: on v2.
+ * ".." that leaves the tree (or the caller's cgroup, for a relative path) is EINVAL.
  * Touches nothing on disk. */
 int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **out, struct err *e);
 /* Re-open a container's cgroup from the resolved path stored in its state. */
@@ -52,6 +54,7 @@ int cgroup_kill_all(struct cgroup *cg, int sig, struct err *e);
 int cgroup_freeze(struct cgroup *cg, bool frozen, struct err *e);
 /* 1 frozen, 0 not, -1 error. */
 int cgroup_is_frozen(struct cgroup *cg, struct err *e);
-/* rmdir in every hierarchy (deepest first), waiting briefly while it empties (EBUSY). Only the
- * directories cgroup_create made are removed, never a pre-existing parent. */
+/* rmdir in every hierarchy (deepest first, sub-cgroups included), waiting up to ~1 s while it
+ * empties (EBUSY). The leaf always goes; parents only if this handle's cgroup_create made
+ * them (a handle from cgroup_open removes the leaf alone). Missing directories are fine. */
 int cgroup_destroy(struct cgroup *cg, struct err *e);
