@@ -311,7 +311,8 @@ static int do_create(struct create_ctx *x, struct created *out, struct err *e)
 		return -1;
 	if (cgroup_enter(x->cg, x->pid, e) < 0)
 		return -1;
-	if (x->config->has_linux && l->has_resources && cgroup_apply(x->cg, &l->resources, e) < 0)
+	/* Always: the device rules apply even without linux.resources, as runc does. */
+	if (cgroup_apply_linux(x->cg, x->config->has_linux ? l : NULL, e) < 0)
 		return -1;
 	if (sync_send(x->sock, SYNC_GO, x->pid, NULL, -1, e) < 0 || serve_init(x, e) < 0)
 		return -1;
