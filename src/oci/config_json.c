@@ -17,7 +17,8 @@
  * writes it for "--ulimit nofile=-1:-1"). So before parsing, every integer literal outside
  * int64 is rewritten as a string whose first byte is NUL, followed by the literal; the integer
  * getters decode it. No input string can start with NUL: the scan rejects "\u0000" escapes
- * (what jansson itself does without JSON_ALLOW_NUL). */
+ * (what jansson itself does without JSON_ALLOW_NUL). Lines stay as they are, so jansson's
+ * error lines hold; a column after a rewritten literal on the same line is off by 8. */
 
 #define BIG_MARK '\0'
 

@@ -227,7 +227,7 @@ static int parse_time_offsets(const json_t *o, const char *parent, struct oci_li
 		else if (strcmp(clock, "boottime") == 0)
 			t = &l->time_boottime;
 		else
-			return cj_fail(e, ep, "unknown clock (time namespaces offset \"monotonic\" and \"boottime\")");
+			return cj_fail(e, ep, "unknown clock, expected \"monotonic\" or \"boottime\"");
 		if (cj_expect_object(v, ep, e) < 0 ||
 		    cj_int(v, ep, "secs", CJ_OPTIONAL, INT64_MIN, INT64_MAX, &t->secs, NULL, e) < 0 ||
 		    cj_u32(v, ep, "nanosecs", CJ_OPTIONAL, &t->nanosecs, NULL, e) < 0)
