@@ -12,14 +12,12 @@ bundles, no process rooted in its bundles or living in its cgroups.  A leak
 fails the test (as a teardown error) after it has been cleaned up.
 """
 
-import copy
 import json
 import os
 import random
 import re
 import shutil
 import signal
-import stat
 import string
 import subprocess
 import tempfile
@@ -314,7 +312,6 @@ class Runtime:
         self._rootfs_cache = rootfs_cache
         self.ids = []
         self.bundles = []
-        self.pids = set()
         self._n = 0
         self.is_runc = info.is_runc
 
@@ -427,10 +424,7 @@ class Runtime:
     def state(self, cid, **kw):
         """The parsed state JSON (asserts success)."""
         r = self.cmd("state", cid, **kw).ok()
-        st = json.loads(r.out)
-        if st.get("pid"):
-            self.pids.add(st["pid"])
-        return st
+        return json.loads(r.out)
 
     def status(self, cid):
         return self.state(cid)["status"]
@@ -491,10 +485,6 @@ class Runtime:
             self._force_clean(leaks)
         self._remove_bundles()
         return problems
-
-    def _id_cgroup_re(self):
-        return re.compile(r"/(%s)(/|$)" % "|".join(re.escape(i) for i in self.ids)) \
-            if self.ids else None
 
     def _find_leaks(self):
         leaks = {"state": [], "procs": [], "cgroups": [], "mounts": []}
@@ -641,10 +631,6 @@ def is_runc(runtime_info):
 # --------------------------------------------------------------------------
 # Helpers for tests
 # --------------------------------------------------------------------------
-
-
-def spec_copy(d):
-    return copy.deepcopy(d)
 
 
 class Holder:
