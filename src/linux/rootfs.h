@@ -22,3 +22,6 @@ int rootfs_prepare(const struct rootfs_ctx *ctx, struct err *e);
 int rootfs_pivot(const struct rootfs_ctx *ctx, struct err *e);
 /* After pivot: maskedPaths, readonlyPaths, root.readonly, final propagation. */
 int rootfs_finalize(const struct rootfs_ctx *ctx, struct err *e);
+/* After pivot: bind console_fd (the pty slave) on /dev/console of the new root, for a
+ * terminal created inside the container. Needs no /proc (open_tree + move_mount). */
+int rootfs_mount_console(int console_fd, struct err *e);

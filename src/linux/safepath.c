@@ -1,1 +1,328 @@
-/* placeholder: not written yet */
+/* Path resolution inside a container rootfs. The rootfs is untrusted: any component may be a
+ * symlink planted to point at the host ("/etc" -> "/", "a" -> "../../.."). Every lookup is
+ * done as if the rootfs were "/": absolute symlinks restart at the rootfs, ".." stops there.
+ * openat2(RESOLVE_IN_ROOT) does this in the kernel (Linux 5.6); where it is missing or a
+ * seccomp profile blocks it, a walker does the same one component at a time with O_NOFOLLOW
+ * and reads every symlink itself. */
+#include "linux/safepath.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+
+/* Linux's own limit (MAXSYMLINKS) for the symlinks of one lookup. */
+#define WALK_MAX_LINKS 40
+
+enum walk_create { CREATE_NONE, CREATE_DIRS, CREATE_FILE };
+
+struct walk {
+	int root_fd;
+	int cur;                 /* O_PATH fd of the directory reached so far */
+	char done[PATH_MAX];     /* path of cur below the root, "" at the root, no symlinks */
+	size_t done_len;
+	char *todo;              /* what is left to resolve (owned) */
+	size_t pos;              /* read offset in todo */
+	int links;
+};
+
+static bool openat2_missing;
+
+static int sys_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t resolve)
+{
+	struct open_how how = {
+		.flags = (uint64_t)flags,
+		/* openat2 rejects a mode without O_CREAT/O_TMPFILE, unlike openat. */
+		.mode = (flags & (O_CREAT | __O_TMPFILE)) ? mode : 0,
+		.resolve = resolve,
+	};
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+static void walk_free(struct walk *w)
+{
+	if (w->cur >= 0)
+		close(w->cur);
+	free(w->todo);
+}
+
+/* Next component of todo into name; false at the end of the path. */
+static bool next_component(struct walk *w, char name[NAME_MAX + 1], bool *last, struct err *e,
+			   int *failed)
+{
+	const char *s = w->todo + w->pos;
+	while (*s == '/')
+		s++;
+	if (*s == '\0') {
+		w->pos = (size_t)(s - w->todo);
+		return false;
+	}
+	size_t n = strcspn(s, "/");
+	if (n > NAME_MAX) {
+		*failed = err_set(e, ENAMETOOLONG, "path component too long");
+		return false;
+	}
+	memcpy(name, s, n);
+	name[n] = '\0';
+	s += n;
+	w->pos = (size_t)(s - w->todo);
+	while (*s == '/')
+		s++;
+	*last = *s == '\0';
+	return true;
+}
+
+/* Re-open the directory `done` from the root, one real directory at a time. Used for "..":
+ * opening ".." of a directory that was renamed out of the rootfs would leave it. */
+static int reopen_done(struct walk *w, struct err *e)
+{
+	int fd = openat(w->root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, "open rootfs");
+	char buf[PATH_MAX];
+	memcpy(buf, w->done, w->done_len + 1);
+	for (char *save = NULL, *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		int next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		if (next < 0)
+			return err_sys(e, "reopen /%s", w->done);
+		fd = next;
+	}
+	close(w->cur);
+	w->cur = fd;
+	return 0;
+}
+
+static int go_up(struct walk *w, struct err *e)
+{
+	if (w->done_len == 0)
+		return 0;       /* ".." of the root is the root */
+	char *slash = strrchr(w->done, '/');
+	w->done_len = slash ? (size_t)(slash - w->done) : 0;
+	w->done[w->done_len] = '\0';
+	return reopen_done(w, e);
+}
+
+static int go_down(struct walk *w, const char *name, int fd, struct err *e)
+{
+	size_t n = strlen(name);
+	if (w->done_len + n + 2 > sizeof w->done) {
+		close(fd);
+		return err_set(e, ENAMETOOLONG, "path too long");
+	}
+	if (w->done_len)
+		w->done[w->done_len++] = '/';
+	memcpy(w->done + w->done_len, name, n + 1);
+	w->done_len += n;
+	close(w->cur);
+	w->cur = fd;
+	return 0;
+}
+
+/* Replace the symlink just read by its target: todo = target + "/" + rest. */
+static int follow_link(struct walk *w, int link_fd, struct err *e)
+{
+	if (++w->links > WALK_MAX_LINKS)
+		return err_set(e, ELOOP, "too many levels of symbolic links");
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(link_fd, "", target, sizeof target);
+	if (n < 0)
+		return err_sys(e, "readlink");
+	if ((size_t)n >= sizeof target)
+		return err_set(e, ENAMETOOLONG, "symlink target too long");
+	target[n] = '\0';
+	const char *rest = w->todo + w->pos;
+	size_t len = (size_t)n + strlen(rest) + 2;
+	char *todo = malloc(len);
+	if (!todo)
+		return err_set(e, ENOMEM, "resolve symlink");
+	snprintf(todo, len, "%s/%s", target, rest);
+	free(w->todo);
+	w->todo = todo;
+	w->pos = 0;
+	if (target[0] == '/') {
+		w->done_len = 0;
+		w->done[0] = '\0';
+		return reopen_done(w, e);
+	}
+	return 0;
+}
+
+/* Make the missing component `name` below cur as the walk asks. */
+static int create_missing(struct walk *w, const char *name, bool last, int flags, mode_t mode,
+			  enum walk_create create, mode_t dir_mode, struct err *e)
+{
+	if (create == CREATE_NONE || (last && create == CREATE_FILE && (flags & O_DIRECTORY)))
+		return err_set(e, ENOENT, "%s", name);
+	if (!last || create == CREATE_DIRS) {
+		if (mkdirat(w->cur, name, last ? mode : dir_mode) < 0 && errno != EEXIST)
+			return err_sys(e, "mkdir %s", name);
+		return 0;
+	}
+	int fd = openat(w->cur, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_RDONLY | O_CLOEXEC, mode);
+	if (fd < 0 && errno != EEXIST)
+		return err_sys(e, "create %s", name);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+/* The last component, not a symlink to follow: open it with the caller's flags. */
+static int open_last(struct walk *w, const char *name, int fd, const struct stat *st, int flags,
+		     mode_t mode, struct err *e)
+{
+	if ((flags & O_DIRECTORY) && !S_ISDIR(st->st_mode)) {
+		close(fd);
+		return err_set(e, ENOTDIR, "%s", name);
+	}
+	if ((flags & ~(O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == 0 && (flags & O_PATH))
+		return fd;
+	close(fd);
+	int r = openat(w->cur, name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (r < 0)
+		return err_sys(e, "open %s", name);
+	return r;
+}
+
+static int open_dot(struct walk *w, int flags, struct err *e)
+{
+	int fd = openat(w->cur, ".", (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, "open /%s", w->done);
+	return fd;
+}
+
+static int walk(int root_fd, const char *path, int flags, mode_t mode, enum walk_create create,
+		mode_t dir_mode, struct err *e)
+{
+	struct walk w = { .root_fd = root_fd, .cur = -1 };
+	int r = -1;
+	w.todo = strdup(path);
+	if (!w.todo)
+		return err_set(e, ENOMEM, "resolve %s", path);
+	w.cur = openat(root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (w.cur < 0) {
+		r = err_sys(e, "open rootfs");
+		goto out;
+	}
+	for (;;) {
+		char name[NAME_MAX + 1];
+		bool last = false;
+		int failed = 0;
+		if (!next_component(&w, name, &last, e, &failed)) {
+			r = failed ? -1 : open_dot(&w, flags, e);
+			goto out;
+		}
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+			if (name[1] == '.' && go_up(&w, e) < 0)
+				goto out;
+			if (last) {
+				r = open_dot(&w, flags, e);
+				goto out;
+			}
+			continue;
+		}
+		int fd = openat(w.cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && last && (flags & O_CREAT) && create == CREATE_NONE) {
+			r = openat(w.cur, name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+			if (r < 0)
+				err_sys(e, "create %s", name);
+			goto out;
+		}
+		if (fd < 0 && errno == ENOENT) {
+			if (create_missing(&w, name, last, flags, mode, create, dir_mode, e) < 0)
+				goto out;
+			fd = openat(w.cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (fd < 0) {
+			err_sys(e, "open %s", name);
+			goto out;
+		}
+		struct stat st;
+		if (fstat(fd, &st) < 0) {
+			err_sys(e, "stat %s", name);
+			close(fd);
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode) && (!last || !(flags & O_NOFOLLOW))) {
+			int fr = follow_link(&w, fd, e);
+			close(fd);
+			if (fr < 0)
+				goto out;
+			continue;
+		}
+		if (last) {
+			r = open_last(&w, name, fd, &st, flags, mode, e);
+			goto out;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			close(fd);
+			err_set(e, ENOTDIR, "%s", name);
+			goto out;
+		}
+		if (go_down(&w, name, fd, e) < 0)
+			goto out;
+	}
+out:
+	walk_free(&w);
+	if (r < 0)
+		err_wrap(e, "resolve %s", path);
+	return r;
+}
+
+int safe_openat_walk(int root_fd, const char *path, int flags, mode_t mode, struct err *e)
+{
+	return walk(root_fd, path, flags, mode, CREATE_NONE, 0, e);
+}
+
+int safe_openat(int root_fd, const char *path, int flags, mode_t mode, struct err *e)
+{
+	const char *p = *path ? path : ".";
+	flags |= O_CLOEXEC;
+	if (!openat2_missing) {
+		for (int tries = 0; tries < 32; tries++) {
+			int fd = sys_openat2(root_fd, p, flags, mode,
+					     RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+			if (fd >= 0)
+				return fd;
+			/* EAGAIN: a rename raced with "..", the kernel asks for a retry. */
+			if (errno == EAGAIN)
+				continue;
+			/* ENOSYS: before Linux 5.6; EPERM: a seccomp profile of an outer
+			 * container that does not know the syscall. */
+			if (errno == ENOSYS || errno == EPERM) {
+				openat2_missing = true;
+				break;
+			}
+			return err_sys(e, "open %s", path);
+		}
+	}
+	return walk(root_fd, p, flags, mode, CREATE_NONE, 0, e);
+}
+
+int safe_mkdir_p(int root_fd, const char *path, mode_t mode, struct err *e)
+{
+	int fd = safe_openat(root_fd, path, O_PATH | O_DIRECTORY, 0, e);
+	if (fd >= 0 || e->code != ENOENT)
+		return fd;
+	return walk(root_fd, *path ? path : ".", O_PATH | O_DIRECTORY, mode, CREATE_DIRS, mode, e);
+}
+
+int safe_mkfile(int root_fd, const char *path, mode_t mode, struct err *e)
+{
+	int fd = safe_openat(root_fd, path, O_PATH, 0, e);
+	if (fd >= 0 || e->code != ENOENT)
+		return fd;
+	/* Parents get 0755 like runc's MkdirAll of a bind target's directory. */
+	return walk(root_fd, *path ? path : ".", O_PATH, mode, CREATE_FILE, 0755, e);
+}
