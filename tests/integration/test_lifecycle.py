@@ -367,6 +367,7 @@ def test_missing_container(runtime, command):
     r = runtime.cmd(*argv)
     assert r.rc == 1, r
     assert "does not exist" in r.err  # runc: "container does not exist"
+    assert r.out == ""  # errors go to stderr only
 
 
 def test_delete_force_missing_container_succeeds(runtime):
