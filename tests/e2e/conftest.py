@@ -16,6 +16,7 @@ removal) fail the test that left them.
 
 import os
 import secrets
+import signal
 import shutil
 import tempfile
 
@@ -34,6 +35,17 @@ def pytest_addoption(parser):
         default=os.environ.get("OCIRUN") or os.path.join(REPO, "build", "src", "ocirun"),
         help="runc-compatible runtime the engines use (default: $OCIRUN or "
              "<repo>/build/src/ocirun)")
+
+
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config):
+    # A CI limit or a `kill` ends the run like ^C: fixtures are torn down, so the
+    # engines, containers and cgroups are still cleaned up.
+    signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGHUP, _interrupted)
 
 
 def pytest_sessionstart(session):
@@ -63,7 +75,7 @@ class Session:
         left = engines.unmount_under(self.workdir)
         if left:
             problems.append(f"mounts that would not go: {left}")
-        pids = engines.pids_mentioning(self.workdir)
+        pids = engines.with_descendants(engines.pids_mentioning(self.workdir))
         if pids:
             problems.append(f"processes still running from {self.workdir}: "
                             + "; ".join(f"{p}: {engines._cmdline(p)[:200]}" for p in pids))

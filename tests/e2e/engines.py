@@ -309,6 +309,28 @@ def pids_mentioning(text):
     return out
 
 
+def with_descendants(pids):
+    """pids and every process descending from them."""
+    children = {}
+    for e in os.listdir("/proc"):
+        if not e.isdigit():
+            continue
+        try:
+            with open(f"/proc/{e}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(e))
+    out, todo = [], list(pids)
+    while todo:
+        p = todo.pop()
+        if p in out or p == os.getpid():
+            continue
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
 def kill_pids(pids, sig=signal.SIGKILL):
     for pid in pids:
         try:

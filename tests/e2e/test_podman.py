@@ -51,12 +51,14 @@ def test_exit_code_command_not_found(pm):
     # podman maps the runtime's "not found" error of `create` to 127 (as docker does).
     p = pm.run("--rm", IMAGE, "/no/such/binary", check=False)
     assert p.returncode == 127, p.stderr
+    assert "/no/such/binary" in p.stderr, p.stderr
 
 
 def test_exit_code_not_executable(pm):
     # ... and "permission denied" to 126.
     p = pm.run("--rm", IMAGE, "/etc/passwd", check=False)
     assert p.returncode == 126, p.stderr
+    assert "permission denied" in p.stderr.lower(), p.stderr
 
 
 def test_wait_exit_code_detached(pm):
