@@ -131,9 +131,11 @@ void args_usage(const struct cmd *c)
 
 int cmd_fail(const struct err *e)
 {
+	/* As runc: a log line (to --log, else stderr); with a log file the plain message also
+	 * goes to stderr, where conmon and humans read it. */
+	log_error("%s", e->msg);
 	if (log_to_file())
-		log_error("%s", e->msg);
-	fprintf(stderr, "ocirun: %s\n", e->msg);
+		fprintf(stderr, "%s\n", e->msg);
 	return 1;
 }
 

@@ -37,16 +37,16 @@ int container_validate_id(const char *id, struct err *e)
 	if (!id || !*id)
 		return err_set(e, EINVAL, "container id cannot be empty");
 	if (!strcmp(id, ".") || !strcmp(id, ".."))
-		return err_set(e, EINVAL, "invalid container id format: %s", id);
+		return err_set(e, EINVAL, "invalid container ID format: %s", id);
 	for (const char *p = id; *p; p++) {
 		char c = *p;
 		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 			  c == '_' || c == '+' || c == '-' || c == '.';
 		if (!ok)
-			return err_set(e, EINVAL, "invalid container id format: %s", id);
+			return err_set(e, EINVAL, "invalid container ID format: %s", id);
 	}
 	if (strlen(id) > 1024)
-		return err_set(e, EINVAL, "invalid container id format: %s", id);
+		return err_set(e, EINVAL, "invalid container ID format: %s", id);
 	return 0;
 }
 

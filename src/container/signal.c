@@ -95,10 +95,10 @@ int container_pids(const struct runtime_opts *rt, const char *id, pid_t **pids, 
 	return r;
 }
 
-static int cmp_created(const void *a, const void *b)
+static int cmp_id(const void *a, const void *b)
 {
-	return strcmp(((const struct container_state *)a)->created,
-		      ((const struct container_state *)b)->created);
+	return strcmp(((const struct container_state *)a)->id,
+		      ((const struct container_state *)b)->id);
 }
 
 int container_list(const struct runtime_opts *rt, struct container_state **out, size_t *n,
@@ -133,6 +133,6 @@ int container_list(const struct runtime_opts *rt, struct container_state **out, 
 		(*out)[(*n)++] = st;
 	}
 	if (*n)
-		qsort(*out, *n, sizeof **out, cmp_created);
+		qsort(*out, *n, sizeof **out, cmp_id);
 	return 0;
 }

@@ -35,7 +35,7 @@ int store_create(const char *root, const char *id, struct err *e)
 		return -1;
 	if (mkdir(dir, 0711) < 0) {
 		if (errno == EEXIST)
-			return err_set(e, EEXIST, "container with id exists: %s", id);
+			return err_set(e, EEXIST, "container with given ID already exists: %s", id);
 		return err_sys(e, "create state directory %s", dir);
 	}
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -481,9 +481,15 @@ static int do_other(const struct job *j, struct err *e)
 		return err_wrap(e, "%s", j->what);
 	if (check_proc_dest(j, fd, false, e) < 0)
 		return -1;
-	if (mount_on_fd(fs_source(j), fd, j->m->type, flags_now(j), j->o.data) < 0)
-		return err_sys(e, "%s", j->what);
-	return 0;
+	if (mount_on_fd(fs_source(j), fd, j->m->type, flags_now(j), j->o.data) == 0)
+		return 0;
+	/* An mqueue belongs to the IPC namespace: without one of our own, a user namespace
+	 * may not mount it. Bind the host's, as runc does. */
+	if (errno == EPERM && j->env->userns && j->m->type && strcmp(j->m->type, "mqueue") == 0) {
+		log_debug("%s: EPERM, binding /dev/mqueue instead", j->what);
+		return bind_source(j, "/dev/mqueue", j->o.flags | MS_BIND | MS_REC, e);
+	}
+	return err_sys(e, "%s", j->what);
 }
 
 /* proc and sysfs only on a real directory: mounting through a file or a symlink planted in
