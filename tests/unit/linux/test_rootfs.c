@@ -8,7 +8,10 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -162,6 +165,27 @@ static void creport_err(const char *step, const struct err *e)
 
 /* Fork a child in new mount and pid namespaces that runs fn as pid 1 of the new pid
  * namespace; collect its report lines. Returns the number of lines (failures). */
+static bool with_userns;   /* in_container: a user namespace too (root mapped to root) */
+
+/* Only the own uid can be mapped from inside without a helper: 0 -> 0, enough for root. */
+static int enter_userns(void)
+{
+	if (unshare(CLONE_NEWUSER) < 0)
+		return -1;
+	int fd = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "deny", 4) != 4)
+		return -1;
+	close(fd);
+	const char *maps[] = { "/proc/self/uid_map", "/proc/self/gid_map" };
+	for (int i = 0; i < 2; i++) {
+		fd = open(maps[i], O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0 0 1\n", 6) != 6)
+			return -1;
+		close(fd);
+	}
+	return 0;
+}
+
 static int in_container(void (*fn)(void *), void *arg, char *out, size_t out_size)
 {
 	int p[2];
@@ -171,7 +195,8 @@ static int in_container(void (*fn)(void *), void *arg, char *out, size_t out_siz
 	if (pid == 0) {
 		close(p[0]);
 		report_fd = p[1];
-		if (unshare(CLONE_NEWNS | CLONE_NEWPID) < 0 ||
+		if ((with_userns && enter_userns() < 0) ||
+		    unshare(CLONE_NEWNS | CLONE_NEWPID | (with_userns ? CLONE_NEWIPC : 0)) < 0 ||
 		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 			creport(false, "unshare and make / rprivate", __LINE__);
 			_exit(1);
@@ -543,6 +568,56 @@ static bool host_clean(void)
 	return clean;
 }
 
+/* In a user namespace: mknod is refused and devices are host binds, sysfs of a network
+ * namespace we do not own is a bind of /sys, flags of host mounts are locked. */
+static void userns_child(void *arg)
+{
+	(void)arg;
+	static struct oci_device devs[] = {
+		{ .type = 'c', .path = "/dev/full", .has_major_minor = true, .major = 1, .minor = 7,
+		  .has_file_mode = true, .file_mode = 0600 },
+	};
+	struct oci_config c;
+	full_config(&c);
+	c.n_mounts = 10;        /* through /escape/sub: no tmpfs copy-up (owners unmapped) */
+	c.linux_.devices = devs;
+	c.linux_.n_devices = 1;
+	int ptm = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int pts = ptm >= 0 && unlockpt(ptm) == 0 ? ioctl(ptm, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
+	struct rootfs_ctx ctx = { .config = &c, .rootfs = rootfs, .bundle = bundle,
+				  .console_fd = pts, .userns = true };
+	struct err e = { 0 };
+	if (rootfs_prepare(&ctx, &e) < 0)
+		return creport_err("rootfs_prepare (userns)", &e);
+	if (rootfs_pivot(&ctx, &e) < 0 || rootfs_finalize(&ctx, &e) < 0)
+		return creport_err("pivot/finalize (userns)", &e);
+	CCHECK(chr_is("/dev/null", 1, 3, 0666));
+	struct stat st, dev;
+	/* The host's node, bound: another filesystem than the container's /dev. */
+	CCHECK(stat("/dev/null", &st) == 0 && stat("/dev", &dev) == 0 && st.st_dev != dev.st_dev);
+	CCHECK(stat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode) && minor(st.st_rdev) == 7);
+	CCHECK(stat("/dev/console", &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 136);
+	CCHECK(fs_is("/sys", SYSFS_MAGIC) && is_ro("/sys"));
+	CCHECK(fs_is("/proc", PROC_SUPER_MAGIC));
+	CCHECK(is_ro("/data") && content_is("/data/data.txt", "data"));
+	CCHECK(is_ro("/") && is_ro("/proc/sys"));
+	CCHECK(chr_is("/proc/keys", 1, 3, 0666));
+	CCHECK(mountinfo_clean());
+}
+
+static void test_userns(void)
+{
+	if (skip_unless_root())
+		return;
+	char out[8192];
+	with_userns = true;
+	int fails = in_container(userns_child, NULL, out, sizeof out);
+	with_userns = false;
+	if (fails)
+		fprintf(stderr, "%s", out);
+	CHECK(fails == 0);
+}
+
 int main(void)
 {
 	if (geteuid() == 0)
@@ -551,6 +626,7 @@ int main(void)
 	RUN_TEST(test_errors);
 	RUN_TEST(test_no_pivot);
 	RUN_TEST(test_shared);
+	RUN_TEST(test_userns);
 	if (geteuid() == 0) {
 		CHECK(host_clean());
 		tmpdir_remove(top);
