@@ -319,7 +319,7 @@ static int masked_and_readonly(const struct oci_linux *l, int root_fd, struct er
 	return 0;
 }
 
-static int finalize(const struct oci_config *c, int root_fd, struct err *e)
+static int finalize_mounts(const struct oci_config *c, int root_fd, struct err *e)
 {
 	int failed;
 	unsigned long prop = root_propagation(c, e, &failed);
@@ -335,20 +335,43 @@ static int finalize(const struct oci_config *c, int root_fd, struct err *e)
 		return -1;
 	if (c->root_readonly && mount_setattr_fd(root_fd, MOUNT_ATTR_RDONLY, 0, false, e) < 0)
 		return err_wrap(e, "root.readonly");
-	if (c->has_linux && masked_and_readonly(&c->linux_, root_fd, e) < 0)
-		return -1;
 	return 0;
 }
 
-int rootfs_finalize(const struct rootfs_ctx *ctx, struct err *e)
+static void drop_null_tree(void)
 {
-	_cleanup_close_ int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int r = root_fd < 0 ? err_sys(e, "open /") : finalize(ctx->config, root_fd, e);
 	if (host_null_tree >= 0) {
 		close(host_null_tree);
 		host_null_tree = -1;
 	}
+}
+
+int rootfs_finalize_mounts(const struct rootfs_ctx *ctx, struct err *e)
+{
+	_cleanup_close_ int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return err_sys(e, "open /");
+	return finalize_mounts(ctx->config, root_fd, e);
+}
+
+int rootfs_protect_paths(const struct rootfs_ctx *ctx, struct err *e)
+{
+	const struct oci_config *c = ctx->config;
+	_cleanup_close_ int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int r = root_fd < 0 ? err_sys(e, "open /") : 0;
+	if (r == 0 && c->has_linux)
+		r = masked_and_readonly(&c->linux_, root_fd, e);
+	drop_null_tree();
 	return r;
+}
+
+int rootfs_finalize(const struct rootfs_ctx *ctx, struct err *e)
+{
+	if (rootfs_finalize_mounts(ctx, e) < 0) {
+		drop_null_tree();
+		return -1;
+	}
+	return rootfs_protect_paths(ctx, e);
 }
 
 int rootfs_mount_console(int console_fd, struct err *e)

@@ -25,3 +25,9 @@ int rootfs_finalize(const struct rootfs_ctx *ctx, struct err *e);
 /* After pivot: bind console_fd (the pty slave) on /dev/console of the new root, for a
  * terminal created inside the container. Needs no /proc (open_tree + move_mount). */
 int rootfs_mount_console(int console_fd, struct err *e);
+/* rootfs_finalize in the two halves runc has, for sysctl to be written in between (runc:
+ * finalizeRootfs, then sysctl, then readonlyPaths/maskedPaths; /proc/sys is usually in
+ * readonlyPaths). finalize_mounts: final propagation, ro of tmpfs and /dev, root.readonly.
+ * protect_paths: readonlyPaths, then maskedPaths. */
+int rootfs_finalize_mounts(const struct rootfs_ctx *ctx, struct err *e);
+int rootfs_protect_paths(const struct rootfs_ctx *ctx, struct err *e);

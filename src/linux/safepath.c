@@ -202,78 +202,85 @@ static int open_dot(struct walk *w, int flags, struct err *e)
 	return fd;
 }
 
+struct walk_req {
+	int flags;
+	mode_t mode;
+	enum walk_create create;
+	mode_t dir_mode;
+};
+
+/* One component below cur. Returns 0 to go on, 1 when *out is the result, -1 on error. */
+static int walk_step(struct walk *w, const char *name, bool last, const struct walk_req *q,
+		     int *out, struct err *e)
+{
+	int fd = openat(w->cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && last && (q->flags & O_CREAT) && q->create == CREATE_NONE) {
+		*out = openat(w->cur, name, q->flags | O_NOFOLLOW | O_CLOEXEC, q->mode);
+		return *out < 0 ? err_sys(e, "create %s", name) : 1;
+	}
+	if (fd < 0 && errno == ENOENT) {
+		if (create_missing(w, name, last, q->flags, q->mode, q->create, q->dir_mode, e) < 0)
+			return -1;
+		fd = openat(w->cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return err_sys(e, "open %s", name);
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return err_sys(e, "stat %s", name);
+	}
+	if (S_ISLNK(st.st_mode) && (!last || !(q->flags & O_NOFOLLOW))) {
+		int r = follow_link(w, fd, e);
+		close(fd);
+		return r;
+	}
+	if (last) {
+		*out = open_last(w, name, fd, &st, q->flags, q->mode, e);
+		return *out < 0 ? -1 : 1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		close(fd);
+		return err_set(e, ENOTDIR, "%s", name);
+	}
+	return go_down(w, name, fd, e);
+}
+
+static int walk_loop(struct walk *w, const struct walk_req *q, struct err *e)
+{
+	for (;;) {
+		char name[NAME_MAX + 1];
+		bool last = false;
+		int failed = 0, out = -1;
+		if (!next_component(w, name, &last, e, &failed))
+			return failed ? -1 : open_dot(w, q->flags, e);
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+			if (name[1] == '.' && go_up(w, e) < 0)
+				return -1;
+			if (last)
+				return open_dot(w, q->flags, e);
+			continue;
+		}
+		int r = walk_step(w, name, last, q, &out, e);
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			return out;
+	}
+}
+
 static int walk(int root_fd, const char *path, int flags, mode_t mode, enum walk_create create,
 		mode_t dir_mode, struct err *e)
 {
 	struct walk w = { .root_fd = root_fd, .cur = -1 };
+	struct walk_req q = { flags, mode, create, dir_mode };
 	int r = -1;
-	w.todo = strdup(path);
-	if (!w.todo)
-		return err_set(e, ENOMEM, "resolve %s", path);
-	w.cur = openat(root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (w.cur < 0) {
+	if (!(w.todo = strdup(path)))
+		r = err_set(e, ENOMEM, "out of memory");
+	else if ((w.cur = openat(root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		r = err_sys(e, "open rootfs");
-		goto out;
-	}
-	for (;;) {
-		char name[NAME_MAX + 1];
-		bool last = false;
-		int failed = 0;
-		if (!next_component(&w, name, &last, e, &failed)) {
-			r = failed ? -1 : open_dot(&w, flags, e);
-			goto out;
-		}
-		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
-			if (name[1] == '.' && go_up(&w, e) < 0)
-				goto out;
-			if (last) {
-				r = open_dot(&w, flags, e);
-				goto out;
-			}
-			continue;
-		}
-		int fd = openat(w.cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0 && errno == ENOENT && last && (flags & O_CREAT) && create == CREATE_NONE) {
-			r = openat(w.cur, name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
-			if (r < 0)
-				err_sys(e, "create %s", name);
-			goto out;
-		}
-		if (fd < 0 && errno == ENOENT) {
-			if (create_missing(&w, name, last, flags, mode, create, dir_mode, e) < 0)
-				goto out;
-			fd = openat(w.cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		}
-		if (fd < 0) {
-			err_sys(e, "open %s", name);
-			goto out;
-		}
-		struct stat st;
-		if (fstat(fd, &st) < 0) {
-			err_sys(e, "stat %s", name);
-			close(fd);
-			goto out;
-		}
-		if (S_ISLNK(st.st_mode) && (!last || !(flags & O_NOFOLLOW))) {
-			int fr = follow_link(&w, fd, e);
-			close(fd);
-			if (fr < 0)
-				goto out;
-			continue;
-		}
-		if (last) {
-			r = open_last(&w, name, fd, &st, flags, mode, e);
-			goto out;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			close(fd);
-			err_set(e, ENOTDIR, "%s", name);
-			goto out;
-		}
-		if (go_down(&w, name, fd, e) < 0)
-			goto out;
-	}
-out:
+	else
+		r = walk_loop(&w, &q, e);
 	walk_free(&w);
 	if (r < 0)
 		err_wrap(e, "resolve %s", path);

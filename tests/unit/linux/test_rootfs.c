@@ -589,7 +589,9 @@ static void userns_child(void *arg)
 	struct err e = { 0 };
 	if (rootfs_prepare(&ctx, &e) < 0)
 		return creport_err("rootfs_prepare (userns)", &e);
-	if (rootfs_pivot(&ctx, &e) < 0 || rootfs_finalize(&ctx, &e) < 0)
+	/* The two halves, as an init that writes sysctls in between calls them. */
+	if (rootfs_pivot(&ctx, &e) < 0 || rootfs_finalize_mounts(&ctx, &e) < 0 ||
+	    rootfs_protect_paths(&ctx, &e) < 0)
 		return creport_err("pivot/finalize (userns)", &e);
 	CCHECK(chr_is("/dev/null", 1, 3, 0666));
 	struct stat st, dev;
