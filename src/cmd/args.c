@@ -144,7 +144,7 @@ int parse_signal(const char *s, int *sig, struct err *e)
 	char *end;
 	long n = strtol(s, &end, 10);
 	if (*s && !*end) {
-		if (n <= 0 || n >= NSIG)
+		if (n < 0 || n >= NSIG)
 			return err_set(e, EINVAL, "invalid signal: %s", s);
 		*sig = (int)n;
 		return 0;

@@ -15,7 +15,8 @@ static int run(struct global *g, int argc, char **argv)
 	state_clear(&st);
 	if (r < 0)
 		return cmd_fail(&e);
-	printf("%s\n", out);
+	/* runc prints the document without a trailing newline. */
+	fputs(out, stdout);
 	free(out);
 	return 0;
 }

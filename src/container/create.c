@@ -156,12 +156,14 @@ static int spawn(struct create_ctx *x, struct err *e)
 	struct init_args a = {
 		.config = x->config, .opts = x->o, .rootfs = x->rootfs, .bundle = x->bundle,
 		.sync_fd = sv[1], .fifo_fd = x->fifo_rd, .plan = &x->plan, .slow_path = slow,
-		.unshare_flags = slow ? x->plan.new_flags : 0,
+		.unshare_flags = slow ? x->plan.new_flags & ~(unsigned long)CLONE_NEWCGROUP : 0,
 		.fork_init = slow && (x->plan.new_flags & (CLONE_NEWPID | CLONE_NEWTIME) ||
 				      oci_config_namespace(x->config, OCI_NS_PID) ||
 				      oci_config_namespace(x->config, OCI_NS_TIME)),
 	};
-	pid_t pid = clone_init(slow ? 0 : x->plan.new_flags);
+	/* The cgroup namespace is unshared by the init once it sits in its cgroup, so that its
+	 * root is the container's cgroup, not ours. */
+	pid_t pid = clone_init(slow ? 0 : x->plan.new_flags & ~(unsigned long)CLONE_NEWCGROUP);
 	if (pid < 0) {
 		int saved = errno;
 		close(sv[1]);

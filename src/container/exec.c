@@ -203,7 +203,8 @@ static void exec_child(struct exec_ctx *x, int sock)
 		err_sys(&e, "chdir to cwd (\"%s\")", p->cwd);
 		goto fail;
 	}
-	if (process_find_executable(p, &exe, &e) < 0)
+	char **env = NULL;
+	if (process_find_executable(p, &exe, &e) < 0 || process_env_with_home(p, &env, &e) < 0)
 		goto fail;
 	const struct oci_linux *l = &x->config->linux_;
 	if (l->has_seccomp && !p->no_new_privileges && seccomp_filter_load(&l->seccomp, NULL, &e) < 0)
@@ -216,7 +217,7 @@ static void exec_child(struct exec_ctx *x, int sock)
 	syscall(SYS_close_range, (unsigned)keep, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (l->has_seccomp && p->no_new_privileges && seccomp_filter_load(&l->seccomp, NULL, &e) < 0)
 		goto fail;
-	execve(exe, p->args, p->env ? p->env : (char *[]){ NULL });
+	execve(exe, p->args, env ? env : p->env);
 	err_sys(&e, "exec %s", exe);
 fail:
 	sync_send_error(sock, &e);

@@ -114,6 +114,18 @@ static int setup_terminal(const struct init_args *a, struct err *e)
 	return r;
 }
 
+/* runc creates a missing cwd; inside the new root, without following symlinks out. */
+static int make_cwd(const char *cwd, struct err *e)
+{
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return err_sys(e, "open /");
+	_cleanup_close_ int dir = safe_mkdir_p(root, cwd, 0755, e);
+	if (dir < 0)
+		return err_wrap(e, "create cwd %s", cwd);
+	return 0;
+}
+
 /* sysctl and oom_score_adj go through a verified procfs handle, and before readonlyPaths
  * (runc's defaults make /proc/sys read-only). */
 static int setup_proc_writes(const struct init_args *a, struct err *e)
@@ -177,7 +189,8 @@ static int wait_exec_fifo(int fd)
 	return 0;
 }
 
-static int prepare(const struct init_args *a, pid_t host_pid, char **exe, struct err *e)
+static int prepare(const struct init_args *a, pid_t host_pid, char **exe, char ***env,
+		   struct err *e)
 {
 	const struct oci_config *c = a->config;
 	if (a->plan->new_user && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
@@ -196,9 +209,12 @@ static int prepare(const struct init_args *a, pid_t host_pid, char **exe, struct
 		return -1;
 	if (c->process.terminal && setup_terminal(a, e) < 0)
 		return -1;
+	if (make_cwd(c->process.cwd, e) < 0)
+		return -1;
 	if (setup_proc_writes(a, e) < 0 || rootfs_finalize(&rc, e) < 0 || setup_process(a, e) < 0)
 		return -1;
-	if (process_find_executable(&c->process, exe, e) < 0)
+	if (process_find_executable(&c->process, exe, e) < 0 ||
+	    process_env_with_home(&c->process, env, e) < 0)
 		return -1;
 	bool nnp = c->process.no_new_privileges;
 	/* Without no_new_privs the filter must go in while CAP_SYS_ADMIN is still held. */
@@ -215,6 +231,7 @@ int init_main(const struct init_args *a)
 	struct err e = { 0 };
 	struct sync_msg m;
 	_cleanup_free_ char *exe = NULL;
+	char **env = NULL;   /* the config's env plus HOME; freed by execve or exit */
 	reset_signals();
 	if (a->slow_path && enter_namespaces(a, &e) < 0)
 		goto fail;
@@ -224,7 +241,11 @@ int init_main(const struct init_args *a)
 		goto fail;
 	if (sync_expect(a->sync_fd, SYNC_GO, &m, NULL, &e) < 0)
 		goto fail;
-	if (prepare(a, (pid_t)m.value, &exe, &e) < 0)
+	if ((a->plan->new_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
+		err_sys(&e, "unshare cgroup namespace");
+		goto fail;
+	}
+	if (prepare(a, (pid_t)m.value, &exe, &env, &e) < 0)
 		goto fail;
 	if (sync_send(a->sync_fd, SYNC_READY, 0, NULL, -1, &e) < 0)
 		return 1;
@@ -246,7 +267,7 @@ int init_main(const struct init_args *a)
 		log_error("%s", e.msg);
 		return 1;
 	}
-	execve(exe, c->process.args, c->process.env ? c->process.env : (char *[]){ NULL });
+	execve(exe, c->process.args, env ? env : c->process.env);
 	log_error("exec %s: %s", exe, strerror(errno));
 	return 127;
 fail:

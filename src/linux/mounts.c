@@ -745,22 +745,18 @@ static int add_cgroup_mount(const struct mountinfo_entry *me, void *arg, struct 
 	return 0;
 }
 
-/* The mount of a v1 hierarchy whose super options name every controller of ctrls. */
-static const struct cg_mount *find_hierarchy(const struct cg_mount *ms, size_t n, char *ctrls)
+/* True when the super options of a v1 mount name every controller of ctrls. */
+static bool mount_has_controllers(const struct cg_mount *m, const char *ctrls)
 {
-	for (size_t i = 0; i < n; i++) {
-		bool all = true;
-		char buf[256], *save = NULL;
-		snprintf(buf, sizeof buf, "%s", ctrls);
-		for (char *c = strtok_r(buf, ",", &save); c && all; c = strtok_r(NULL, ",", &save)) {
-			char want[300];
-			snprintf(want, sizeof want, ",%s,", c);
-			all = strstr(ms[i].super, want) != NULL;
-		}
-		if (all)
-			return &ms[i];
+	char buf[256], *save = NULL;
+	snprintf(buf, sizeof buf, "%s", ctrls);
+	for (char *c = strtok_r(buf, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+		char want[300];
+		snprintf(want, sizeof want, ",%s,", c);
+		if (!strstr(m->super, want))
+			return false;
 	}
-	return NULL;
+	return true;
 }
 
 static int cg_sub_job(const struct job *j, const char *name, struct oci_mount *sm,
@@ -812,29 +808,61 @@ static int cg_v1_symlinks(const struct job *j, const char *name, struct err *e)
 	return 0;
 }
 
-static int cg_v1_hierarchies(const struct job *j, const struct cg_mount *ms, size_t n,
-			     struct err *e)
+struct cg_own {
+	char ctrls[256];
+	char path[PATH_MAX];
+	bool used;
+};
+
+/* The v1 lines of /proc/self/cgroup: "id:controllers:path". */
+static int read_own_cgroups(struct cg_own **out, size_t *n, struct err *e)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
 	if (!f)
-		return err_sys(e, "%s: open /proc/self/cgroup", j->what);
+		return err_sys(e, "open /proc/self/cgroup");
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0;
 	while (getline(&line, &cap, f) > 0) {
 		line[strcspn(line, "\n")] = '\0';
 		char *ctrls = strchr(line, ':'), *path;
-		if (!ctrls || !(path = strchr(++ctrls, ':')))
+		if (!ctrls || !(path = strchr(++ctrls, ':')) || path == ctrls)
 			continue;
 		*path++ = '\0';
-		const struct cg_mount *cm = *ctrls ? find_hierarchy(ms, n, ctrls) : NULL;
-		if (!cm)
+		struct cg_own *a = realloc(*out, (*n + 1) * sizeof *a);
+		if (!a)
+			return err_set(e, ENOMEM, "/proc/self/cgroup");
+		*out = a;
+		snprintf(a[*n].ctrls, sizeof a[*n].ctrls, "%s", ctrls);
+		snprintf(a[*n].path, sizeof a[*n].path, "%s", path);
+		a[*n].used = false;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* In mountinfo order, like runc; a hierarchy mounted twice on the host only once. */
+static int cg_v1_hierarchies(const struct job *j, const struct cg_mount *ms, size_t n,
+			     struct err *e)
+{
+	_cleanup_free_ struct cg_own *own = NULL;
+	size_t n_own = 0;
+	if (read_own_cgroups(&own, &n_own, e) < 0)
+		return err_wrap(e, "%s", j->what);
+	for (size_t i = 0; i < n; i++) {
+		const struct cg_mount *cm = &ms[i];
+		struct cg_own *o = NULL;
+		for (size_t k = 0; k < n_own && !o; k++)
+			if (!own[k].used && mount_has_controllers(cm, own[k].ctrls))
+				o = &own[k];
+		if (!o)
 			continue;
-		const char *name = strrchr(cm->mountpoint, '/') ? strrchr(cm->mountpoint, '/') + 1
-								: cm->mountpoint;
+		o->used = true;
+		const char *slash = strrchr(cm->mountpoint, '/');
+		const char *name = slash ? slash + 1 : cm->mountpoint;
 		size_t rl = strlen(cm->root);
-		const char *rel = path;
-		if (strcmp(cm->root, "/") != 0 && strncmp(path, cm->root, rl) == 0)
-			rel = path + rl;
+		const char *rel = o->path;
+		if (strcmp(cm->root, "/") != 0 && strncmp(o->path, cm->root, rl) == 0)
+			rel = o->path + rl;
 		char src[PATH_MAX];
 		snprintf(src, sizeof src, "%s%s%s", cm->mountpoint, *rel == '/' ? "" : "/", rel);
 		if (cg_v1_one(j, name, src, e) < 0 || cg_v1_symlinks(j, name, e) < 0)

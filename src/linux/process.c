@@ -770,3 +770,52 @@ int process_find_executable(const struct oci_process *p, char **out, struct err 
 	}
 	return search_path(file, env_path(p), out, e);
 }
+
+static char *passwd_home(uint32_t uid)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	if (!f)
+		return NULL;
+	char line[1024], *home = NULL;
+	while (!home && fgets(line, sizeof line, f)) {
+		char *fields[7] = { 0 }, *p = line;
+		int n = 0;
+		/* strsep keeps empty fields (strtok would merge "::"). */
+		while (n < 7 && (fields[n] = strsep(&p, ":\n")))
+			n++;
+		if (n < 6 || !fields[2] || !*fields[2])
+			continue;
+		char *end;
+		unsigned long v = strtoul(fields[2], &end, 10);
+		if (*end == '\0' && v == uid && fields[5] && *fields[5])
+			home = strdup(fields[5]);
+	}
+	fclose(f);
+	return home;
+}
+
+int process_env_with_home(const struct oci_process *p, char ***out, struct err *e)
+{
+	size_t n = 0;
+	*out = NULL;
+	for (; p->env && p->env[n]; n++)
+		if (!strncmp(p->env[n], "HOME=", 5))
+			return 0;
+	char **env = calloc(n + 2, sizeof *env);
+	char *home = passwd_home(p->user.uid);
+	size_t len = strlen(home ? home : "/") + 6;
+	char *entry = malloc(len);
+	if (!env || !entry) {
+		free(env);
+		free(entry);
+		free(home);
+		return err_set(e, ENOMEM, "HOME");
+	}
+	snprintf(entry, len, "HOME=%s", home ? home : "/");
+	free(home);
+	for (size_t i = 0; i < n; i++)
+		env[i] = p->env[i];
+	env[n] = entry;
+	*out = env;
+	return 0;
+}

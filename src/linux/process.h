@@ -49,3 +49,9 @@ int process_sysctl_validate(const struct oci_config *c, struct err *e);
 int process_parse_id_list(const char *list, unsigned long *mask, size_t nbits, struct err *e);
 /* The kernel's highest capability number (probed once with PR_CAPBSET_READ). */
 int process_cap_last(void);
+
+/* runc sets HOME from the container's /etc/passwd entry of user.uid ("/" when there is
+ * none) unless the env has HOME already. Call inside the container's root. Returns a new
+ * malloc'd env (strings shared with p->env except the HOME entry) in *out, or NULL in *out
+ * when p->env already has HOME. */
+int process_env_with_home(const struct oci_process *p, char ***out, struct err *e);
