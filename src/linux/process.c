@@ -600,8 +600,10 @@ static int apply_ambient(uint64_t ambient, struct err *e)
 		if (!(ambient & (1ULL << cap)))
 			continue;
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)cap, 0, 0) < 0) {
+			/* runc's own default spec lists ambient caps without inheritable ones;
+			 * it stays silent about them, so this is only a debug message. */
 			char n[64];
-			log_warn("process.capabilities.ambient: cannot raise %s: %s",
+			log_debug("process.capabilities.ambient: cannot raise %s: %s",
 				 cap_names(1ULL << cap, n, sizeof n), strerror(errno));
 		}
 	}
