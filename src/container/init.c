@@ -203,7 +203,7 @@ static int prepare(const struct init_args *a, pid_t host_pid, char **exe, char *
 		return -1;
 	struct rootfs_ctx rc = { .config = c, .rootfs = a->rootfs, .bundle = a->bundle,
 				 .console_fd = -1, .no_pivot = a->opts->no_pivot,
-				 .userns = a->plan->new_user || a->plan->n_join > 0 };
+				 .userns = oci_config_namespace(c, OCI_NS_USER) != NULL };
 	if (rootfs_prepare(&rc, e) < 0 || run_create_hooks(a, host_pid, e) < 0 ||
 	    rootfs_pivot(&rc, e) < 0)
 		return -1;
