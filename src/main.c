@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "linux/selfexe.h"
 #include "build_config.h"
 #include "util/log.h"
 
@@ -115,6 +116,10 @@ int main(int argc, char **argv)
 	for (const struct cmd *const *c = commands; *c; c++) {
 		if (strcmp((*c)->name, name))
 			continue;
+		/* Only the commands that put runtime code into a container pay for the re-exec;
+		 * before parsing, which rearranges argv. */
+		if ((*c)->enters_container && selfexe_ensure_readonly(argv, &e) < 0)
+			return cmd_fail(&e);
 		int cargc = argc - i;
 		char **cargv = argv + i;
 		r = args_parse(*c, &cargc, cargv, &e);

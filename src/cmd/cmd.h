@@ -42,6 +42,7 @@ struct cmd {
 	/* positional args before option parsing stops (exec: the command after the id), -1: never */
 	int stop_after;
 	int min_args, max_args; /* -1: unlimited */
+	bool enters_container;  /* runs runtime code inside a container (CVE-2019-5736) */
 	int (*run)(struct global *g, int argc, char **argv);
 };
 

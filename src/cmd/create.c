@@ -36,7 +36,8 @@ static const struct opt opts[] = { CREATE_OPTS(o), { NULL } };
 
 const struct cmd cmd_create = {
 	.name = "create", .args = "<container-id>", .summary = "create a container",
-	.opts = opts, .stop_after = -1, .min_args = 1, .max_args = 1, .run = run,
+	.opts = opts, .stop_after = -1, .min_args = 1, .max_args = 1, .enters_container = true,
+	.run = run,
 };
 
 static struct create_opts ro;
@@ -70,5 +71,6 @@ static const struct opt run_opts[] = {
 
 const struct cmd cmd_run = {
 	.name = "run", .args = "<container-id>", .summary = "create and run a container",
-	.opts = run_opts, .stop_after = -1, .min_args = 1, .max_args = 1, .run = run_run,
+	.opts = run_opts, .stop_after = -1, .min_args = 1, .max_args = 1, .enters_container = true,
+	.run = run_run,
 };

@@ -47,5 +47,6 @@ static const struct opt opts[] = {
 const struct cmd cmd_exec = {
 	.name = "exec", .args = "<container-id> <command> [command options]",
 	.summary = "execute new process inside the container",
-	.opts = opts, .stop_after = 1, .min_args = 1, .max_args = -1, .run = run,
+	.opts = opts, .stop_after = 1, .min_args = 1, .max_args = -1, .enters_container = true,
+	.run = run,
 };

@@ -1,0 +1,40 @@
+"""Escape classes of issue 5 that the core runtime closes (see SECURITY.md)."""
+import errno
+import os
+
+import pytest
+
+
+def test_runtime_binary_on_readonly_mount_while_in_container(runtime, bundle):
+    # CVE-2019-5736: the init runs runtime code until start; its /proc/<pid>/exe must be on
+    # a read-only mount, so that a container process holding it cannot reopen it for
+    # writing once the runtime has exited. (While the binary runs, ETXTBSY hides EROFS, so
+    # the mount flag is what is read first.)
+    if runtime.is_runc:
+        pytest.skip("runc 1.1 protects itself with a memfd copy instead")
+    bundle.set_args("true")
+    cid = runtime.new_id()
+    runtime.create(cid, bundle).ok()
+    pid = runtime.state(cid)["pid"]
+    assert os.statvfs("/proc/%d/exe" % pid).f_flag & os.ST_RDONLY, \
+        "runtime binary reachable on a writable mount"
+    fd = os.open("/proc/%d/exe" % pid, os.O_PATH)
+    try:
+        runtime.delete(cid, "--force").ok()
+        with pytest.raises(OSError) as exc:
+            os.close(os.open("/proc/self/fd/%d" % fd, os.O_WRONLY))
+        # EROFS; ETXTBSY only while another test's ocirun happens to run
+        assert exc.value.errno in (errno.EROFS, errno.ETXTBSY)
+    finally:
+        os.close(fd)
+
+
+def test_no_runtime_fds_and_cwd_inside(runtime, bundle):
+    # CVE-2024-21626: only stdio reaches the container, and its cwd is inside it.
+    r = runtime.run_in(bundle, "sh", "-c", "ls /proc/self/fd; readlink /proc/self/cwd")
+    assert r.rc == 0, r
+    lines = r.out.split()
+    fds = sorted(int(x) for x in lines[:-1])
+    # ls opens one directory fd (3) to list /proc/self/fd
+    assert fds in ([0, 1, 2], [0, 1, 2, 3]), r.out
+    assert lines[-1] == "/"
