@@ -446,8 +446,10 @@ network_config_dir = "{self.dir}/networks"
         registries = os.path.join(self.dir, "registries.conf")
         with open(registries, "w") as f:
             f.write("unqualified-search-registries = []\n")
+        tmp = os.path.join(self.dir, "tmpfiles")   # podman's and conmon's temporary files
+        os.makedirs(tmp, exist_ok=True)
         self.env = dict(os.environ, CONTAINERS_CONF=conf, CONTAINERS_STORAGE_CONF=storage,
-                        CONTAINERS_REGISTRIES_CONF=registries)
+                        CONTAINERS_REGISTRIES_CONF=registries, TMPDIR=tmp)
         self.base = ["podman", "--root", self.root, "--runroot", self.runroot,
                      "--tmpdir", self.tmpdir, "--runtime", runtime.path,
                      "--cgroup-manager=cgroupfs", "--events-backend", "file"]
@@ -562,9 +564,12 @@ disabled_plugins = [
 
     def start(self, timeout=20):
         self.logf = open(self.log, "ab")
+        tmp = os.path.join(self.dir, "tmpfiles")   # the shims' temporary files
+        os.makedirs(tmp, exist_ok=True)
         self.proc = subprocess.Popen(["containerd", "--config", self.config],
                                      stdin=subprocess.DEVNULL, stdout=self.logf,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+                                     stderr=subprocess.STDOUT, start_new_session=True,
+                                     env=dict(os.environ, TMPDIR=tmp))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -132,3 +132,37 @@ def test_task_metrics(ctr):
     pid = task_pid(ctr, cid)
     assert read(os.path.join(cgroup_dir("memory", pid), "memory.limit_in_bytes")) == \
         str(64 * 1024 * 1024)
+
+
+def test_exec_tty(ctr):
+    cid = ctr.id("exectty")
+    ctr.run(cid, "sleep", "1000", opts=["-d"])
+    rc, out = run_pty(["ctr", "--address", ctr.s.address, "--namespace", "ocirun-e2e",
+                       "task", "exec", "-t", "--fifo-dir", ctr.s.fifo_dir, "--exec-id", "t1",
+                       cid, "sh", "-c", "tty; exit 6"])
+    text = out.decode(errors="replace")
+    assert rc == 6, text
+    assert re.search(r"/dev/pts/\d+", text), text
+
+
+def test_run_options(ctr):
+    cid = ctr.id("opts")
+    p = ctr.run(cid, "sh", "-c", 'pwd; echo "$FOO"; touch /x 2>&1; echo rc=$?; '
+                "grep CapEff /proc/self/status",
+                opts=["--rm", "--read-only", "--env", "FOO=bar baz", "--cwd", "/tmp",
+                      "--cap-drop", "CAP_CHOWN"], check=False)
+    lines = p.stdout.splitlines()
+    assert lines[:2] == ["/tmp", "bar baz"], p.stdout + p.stderr
+    assert "Read-only file system" in p.stdout and "rc=1" in p.stdout, p.stdout
+    caps = int(lines[-1].split()[1], 16)
+    assert caps and not caps & 1, p.stdout          # CAP_CHOWN (bit 0) dropped
+
+
+def test_cpu_limits_in_cgroup(ctr):
+    cid = ctr.id("cpu")
+    ctr.run(cid, "sleep", "1000", opts=["-d", "--cpus", "0.5", "--cpu-shares", "512"])
+    cpu = cgroup_dir("cpu", task_pid(ctr, cid))
+    assert cpu == ctr.cgroup("cpu", cid)
+    assert read(os.path.join(cpu, "cpu.cfs_quota_us")) == "50000"
+    assert read(os.path.join(cpu, "cpu.cfs_period_us")) == "100000"
+    assert read(os.path.join(cpu, "cpu.shares")) == "512"

@@ -325,3 +325,80 @@ def test_stats_no_stream(pm):
     assert used and not used.startswith("0B"), s
     table = pm("stats", "--no-stream", name).stdout
     assert name in table and "CPU %" in table
+
+
+# --------------------------------------------------------------------------
+# more of what engines ask of a runtime
+# --------------------------------------------------------------------------
+
+
+def test_exec_user_env_workdir(pm):
+    name = pm.name("execopts")
+    pm.run_d(name, "sleep", "1000")
+    p = pm("exec", "--user", "1000:1000", "--env", "X=y", "--workdir", "/tmp", name,
+           "sh", "-c", 'id -u; id -g; echo "$X"; pwd')
+    assert p.stdout.splitlines() == ["1000", "1000", "y", "/tmp"], p.stdout
+
+
+def test_rm_force_paused(pm):
+    name = pm.name("rmpaused")
+    cid = pm.run_d(name, "sleep", "1000")
+    pm("pause", name)
+    pm("rm", "--force", "--time", "0", name)
+    assert pm("container", "exists", name, check=False).returncode == 1
+    assert pm.runtime.state(cid).returncode != 0, "runtime state left after podman rm -f"
+
+
+def test_bind_mounts_and_tmpfs(pm, tmp_path):
+    host = tmp_path / "data"
+    host.mkdir()
+    (host / "in").write_text("from host\n")
+    p = pm.run("--rm", "-v", f"{host}:/data", "-v", f"{host}:/ro:ro",
+               "--tmpfs", "/scratch:size=1m,mode=1777", IMAGE, "sh", "-c",
+               "cat /data/in; echo from-container > /data/out; "
+               "touch /ro/x 2>&1; echo ro=$?; grep ' /scratch ' /proc/mounts")
+    assert p.stdout.startswith("from host\n"), p.stdout
+    assert "ro=1" in p.stdout and "Read-only file system" in p.stdout, p.stdout
+    assert re.search(r"tmpfs /scratch tmpfs \S*size=1024k", p.stdout), p.stdout
+    assert (host / "out").read_text() == "from-container\n"
+
+
+def test_hostname_sysctl_oom_nnp(pm):
+    p = pm.run("--rm", "--hostname", "e2e-host", "--sysctl", "net.ipv4.ip_forward=1",
+               "--oom-score-adj", "500", "--security-opt", "no-new-privileges", IMAGE,
+               "sh", "-c", "hostname; cat /proc/sys/net/ipv4/ip_forward "
+               "/proc/self/oom_score_adj; grep NoNewPrivs /proc/self/status")
+    lines = p.stdout.splitlines()
+    assert lines[:3] == ["e2e-host", "1", "500"], p.stdout
+    assert lines[3].split() == ["NoNewPrivs:", "1"], p.stdout
+
+
+def test_privileged(pm):
+    p = pm.run("--rm", "--privileged", IMAGE, "sh", "-c",
+               "grep -E '^(CapEff|Seccomp):' /proc/self/status; ls /dev | wc -l")
+    st = proc_status(p.stdout)
+    caps = int(st["CapEff"], 16)
+    assert caps & (1 << 21) and bin(caps).count("1") >= 38, st   # all, with CAP_SYS_ADMIN
+    assert st["Seccomp"] == "0"
+    assert int(p.stdout.split()[-1]) > 20, p.stdout             # the host's devices
+
+
+def test_user_namespace(pm):
+    p = pm.run("--rm", "--uidmap", "0:200000:65536", "--gidmap", "0:200000:65536", IMAGE,
+               "sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; id -u; "
+               "touch /new && echo rootfs-writable")
+    maps = [l.split() for l in p.stdout.splitlines()[:2]]
+    assert maps == [["0", "200000", "65536"]] * 2, p.stdout
+    assert "rootfs-writable" in p.stdout
+
+
+def test_update_resources(pm):
+    # `podman update` is `<runtime> update --resources FILE`.
+    name = pm.name("update")
+    pm.run_d(name, "sleep", "1000", opts=["--memory", "64m", "--cpus", "0.5"])
+    pid = pm.pid(name)
+    pm("update", "--memory", "128m", "--cpus", "0.25", "--cpu-shares", "512", name)
+    assert read(os.path.join(cgroup_dir("memory", pid), "memory.limit_in_bytes")) == \
+        str(128 * 1024 * 1024)
+    assert read(os.path.join(cgroup_dir("cpu", pid), "cpu.cfs_quota_us")) == "25000"
+    assert read(os.path.join(cgroup_dir("cpu", pid), "cpu.shares")) == "512"
