@@ -106,13 +106,16 @@ int cg_resolve_path(const char *cgroups_path, const char *id, const char *own, c
 	if (!cgroups_path || !cgroups_path[0]) {
 		if (!id || !id[0] || strchr(id, '/') || !strcmp(id, ".") || !strcmp(id, ".."))
 			return err_set(e, EINVAL, "container id \"%s\" cannot name a cgroup", id ? id : "");
-		_cleanup_free_ char *p = NULL;
-		if (asprintf(&p, "/%s", id) < 0)
-			return err_set(e, ENOMEM, "cgroup path");
-		return cg_clean_path(p, out, e);
-	}
-	if (cgroups_path[0] == '/')
+		if (!own) {
+			_cleanup_free_ char *p = NULL;
+			if (asprintf(&p, "/%s", id) < 0)
+				return err_set(e, ENOMEM, "cgroup path");
+			return cg_clean_path(p, out, e);
+		}
+		cgroups_path = id;   /* runc's default: the id, relative to the caller's cgroup */
+	} else if (cgroups_path[0] == '/') {
 		return cg_clean_path(cgroups_path, out, e);
+	}
 	/* Relative: cleaned on its own first, so that ".." cannot climb out of the caller's
 	 * cgroup into a sibling (runc's CleanPath gives the same guarantee). */
 	_cleanup_free_ char *rel = NULL, *base = NULL, *joined = NULL;
@@ -145,6 +148,179 @@ int cg_parse_proc_cgroup(const char *text, const char *controller, char **out, s
 		line = nl ? nl + 1 : NULL;
 	}
 	return err_set(e, ENOENT, "/proc/self/cgroup: no hierarchy for \"%s\"", controller);
+}
+
+int cg_hier_own(const struct cg_hier *h, const char *proc_cgroup, char **out, struct err *e)
+{
+	/* Any one controller of a v1 hierarchy finds its line; "" is the v2 line. */
+	char first[128] = "";
+	if (!h->v2)
+		snprintf(first, sizeof first, "%.*s", (int)strcspn(h->controllers, ","), h->controllers);
+	_cleanup_free_ char *own = NULL;
+	if (cg_parse_proc_cgroup(proc_cgroup, first, &own, e) < 0)
+		return -1;
+	/* A mount that shows a sub-tree (nested containers) hides the part above its root. */
+	size_t rl = strlen(h->root);
+	if (strcmp(h->root, "/") && !strncmp(own, h->root, rl) && (own[rl] == '/' || !own[rl])) {
+		char *sub = strdup(own[rl] ? own + rl : "/");
+		if (!sub)
+			return err_set(e, ENOMEM, "cgroup");
+		free(own);
+		own = sub;
+	}
+	*out = steal_ptr(&own);
+	return 0;
+}
+
+int cg_resolve_hiers(const char *cgroups_path, const char *id, const char *proc_cgroup,
+		     enum cgroup_layout layout, struct cg_hier *h, size_t n, struct err *e)
+{
+	bool dflt = !cgroups_path || !cgroups_path[0];
+	bool relative = !dflt && cgroups_path[0] != '/';
+	/* Pure v2 keeps its "/<id>" default: one hierarchy, and runc's fs2 default differs
+	 * from its v1 one anyway. */
+	bool needs_own = relative || (dflt && layout != CGROUP_LAYOUT_V2);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *own = NULL;
+		if (needs_own && cg_hier_own(&h[i], proc_cgroup, &own, e) < 0)
+			return -1;
+		free(h[i].path);
+		h[i].path = NULL;
+		if (cg_resolve_path(cgroups_path, id, own, &h[i].path, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The key of a hierarchy in the serialised form. */
+static const char *hier_key(const struct cg_hier *h)
+{
+	return h->v2 ? "unified" : h->controllers;
+}
+
+/* Paths in the keyed form may hold ';' (the separator) and '\\' only escaped. */
+static void put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == ';' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
+int cg_format_paths(const struct cg_hier *h, size_t n, char **out, struct err *e)
+{
+	/* The default is the path most hierarchies share, so only the others are listed. */
+	size_t best = 0, best_count = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t count = 0;
+		for (size_t j = 0; j < n; j++)
+			count += !strcmp(h[i].path, h[j].path);
+		if (count > best_count) {
+			best = i;
+			best_count = count;
+		}
+	}
+	if (best_count == n) {
+		/* One path everywhere: the plain form, as state files always held. */
+		*out = strdup(n ? h[0].path : "/");
+		return *out ? 0 : err_set(e, ENOMEM, "cgroup path");
+	}
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return err_sys(e, "cgroup path");
+	fputs("*=", f);
+	put_escaped(f, h[best].path);
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(h[i].path, h[best].path))
+			continue;
+		fprintf(f, ";%s=", hier_key(&h[i]));
+		put_escaped(f, h[i].path);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return err_set(e, ENOMEM, "cgroup path");
+	}
+	*out = buf;
+	return 0;
+}
+
+/* The next ';'-separated entry of the keyed form, unescaped, split at its first "=/" (keys
+ * hold no '/'; paths start with one). *p moves past it. */
+static int next_entry(const char **p, char **key, char **path, struct err *e)
+{
+	const char *s = *p;
+	char *entry = malloc(strlen(s) + 1);
+	if (!entry)
+		return err_set(e, ENOMEM, "cgroup path");
+	size_t o = 0;
+	for (; *s && *s != ';'; s++) {
+		if (*s == '\\' && s[1])
+			s++;
+		entry[o++] = *s;
+	}
+	entry[o] = '\0';
+	*p = *s ? s + 1 : s;
+	char *eq = strstr(entry, "=/");
+	if (!eq || eq == entry) {
+		free(entry);
+		return err_set(e, EINVAL, "malformed cgroup path entry");
+	}
+	*eq = '\0';
+	*key = entry;        /* one allocation: the path lives behind the key */
+	*path = eq + 1;
+	return 0;
+}
+
+static int set_path(struct cg_hier *h, const char *path, struct err *e)
+{
+	char *clean = NULL;
+	if (cg_clean_path(path, &clean, e) < 0)
+		return -1;
+	free(h->path);
+	h->path = clean;
+	return 0;
+}
+
+int cg_parse_paths(const char *s, struct cg_hier *h, size_t n, struct err *e)
+{
+	if (!s || !*s)
+		return err_set(e, EINVAL, "empty cgroup path");
+	if (s[0] == '/') {
+		for (size_t i = 0; i < n; i++)
+			if (set_path(&h[i], s, e) < 0)
+				return -1;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(h[i].path);
+		h[i].path = NULL;
+	}
+	_cleanup_free_ char *dflt = NULL;
+	for (const char *p = s; *p;) {
+		_cleanup_free_ char *key = NULL;
+		char *path = NULL;
+		if (next_entry(&p, &key, &path, e) < 0)
+			return err_wrap(e, "cgroup path \"%s\"", s);
+		if (!strcmp(key, "*")) {
+			free(dflt);
+			dflt = NULL;
+			if (cg_clean_path(path, &dflt, e) < 0)
+				return -1;
+			continue;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(key, hier_key(&h[i])) && set_path(&h[i], path, e) < 0)
+				return -1;
+	}
+	if (!dflt)
+		return err_set(e, EINVAL, "cgroup path \"%s\": no default (\"*=\") entry", s);
+	for (size_t i = 0; i < n; i++)
+		if (!h[i].path && !(h[i].path = strdup(dflt)))
+			return err_set(e, ENOMEM, "cgroup path");
+	return 0;
 }
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
@@ -275,6 +451,7 @@ void cg_hiers_free(struct cg_hier *h, size_t n)
 		free(h[i].mount);
 		free(h[i].root);
 		free(h[i].controllers);
+		free(h[i].path);
 	}
 	free(h);
 }
@@ -382,9 +559,10 @@ bool cg_file_exists(int dirfd, const char *file)
 
 int cg_open_dir(const struct cgroup *cg, const struct cg_hier *h, struct err *e)
 {
-	_cleanup_free_ char *dir = cg_hier_dir(h, cg->path);
+	(void)cg;   /* the path is the hierarchy's own: it may differ between them */
+	_cleanup_free_ char *dir = cg_hier_dir(h, h->path);
 	if (!dir)
-		return err_set(e, ENOMEM, "cgroup %s", cg->path);
+		return err_set(e, ENOMEM, "cgroup %s", h->path);
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(e, "open %s", dir);
@@ -513,43 +691,6 @@ static int discover(struct cgroup *cg, struct err *e)
 	return 0;
 }
 
-/* The hierarchy whose membership defines "the caller's cgroup" for relative paths. runc
- * resolves per controller; we keep one path for all, and systemd's tree is the one that
- * reflects the caller's service or session. */
-static const struct cg_hier *reference_hier(const struct cgroup *cg)
-{
-	for (size_t i = 0; i < cg->n; i++)
-		if (!cg->h[i].v2 && cg_list_has(cg->h[i].controllers, "name=systemd"))
-			return &cg->h[i];
-	for (size_t i = 0; i < cg->n; i++)
-		if (cg->h[i].v2)
-			return &cg->h[i];
-	return &cg->h[0];
-}
-
-static int own_cgroup(const struct cgroup *cg, char **out, struct err *e)
-{
-	const struct cg_hier *h = reference_hier(cg);
-	char first[128] = "";
-	if (!h->v2)
-		snprintf(first, sizeof first, "%.*s", (int)strcspn(h->controllers, ","), h->controllers);
-	_cleanup_free_ char *text = NULL, *own = NULL;
-	if (read_file_at(AT_FDCWD, "/proc/self/cgroup", &text, NULL, e) < 0 ||
-	    cg_parse_proc_cgroup(text, first, &own, e) < 0)
-		return -1;
-	/* A mount that shows a sub-tree (nested containers) hides the part above its root. */
-	size_t rl = strlen(h->root);
-	if (strcmp(h->root, "/") && !strncmp(own, h->root, rl) && (own[rl] == '/' || !own[rl])) {
-		char *sub = strdup(own[rl] ? own + rl : "/");
-		if (!sub)
-			return err_set(e, ENOMEM, "cgroup");
-		free(own);
-		own = sub;
-	}
-	*out = steal_ptr(&own);
-	return 0;
-}
-
 static void cgroup_freep(struct cgroup **cg)
 {
 	cgroup_free(*cg);
@@ -562,10 +703,14 @@ int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **out, st
 		return err_set(e, ENOMEM, "cgroup");
 	if (discover(cg, e) < 0)
 		return -1;
-	_cleanup_free_ char *own = NULL;
-	if (cgroups_path && cgroups_path[0] && cgroups_path[0] != '/' && own_cgroup(cg, &own, e) < 0)
+	/* Who runs `delete` may sit in other cgroups than who ran `create`: what the caller's
+	 * own cgroups give is resolved once, here, and kept in cgroup_path(). */
+	_cleanup_free_ char *self = NULL;
+	bool absolute = cgroups_path && cgroups_path[0] == '/';
+	if (!absolute && read_file_at(AT_FDCWD, "/proc/self/cgroup", &self, NULL, e) < 0)
 		return err_wrap(e, "linux.cgroupsPath");
-	if (cg_resolve_path(cgroups_path, id, own, &cg->path, e) < 0)
+	if (cg_resolve_hiers(cgroups_path, id, self, cg->layout, cg->h, cg->n, e) < 0 ||
+	    cg_format_paths(cg->h, cg->n, &cg->path, e) < 0)
 		return err_wrap(e, "linux.cgroupsPath");
 	*out = steal_ptr(&cg);
 	return 0;
@@ -573,13 +718,13 @@ int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **out, st
 
 int cgroup_open(const char *resolved_path, struct cgroup **out, struct err *e)
 {
-	if (!resolved_path || resolved_path[0] != '/')
-		return err_set(e, EINVAL, "cgroup path \"%s\" is not absolute",
-			       resolved_path ? resolved_path : "");
+	if (!resolved_path || !resolved_path[0])
+		return err_set(e, EINVAL, "empty cgroup path");
 	_cleanup_(cgroup_freep) struct cgroup *cg = calloc(1, sizeof *cg);
 	if (!cg)
 		return err_set(e, ENOMEM, "cgroup");
-	if (cg_clean_path(resolved_path, &cg->path, e) < 0 || discover(cg, e) < 0)
+	if (discover(cg, e) < 0 || cg_parse_paths(resolved_path, cg->h, cg->n, e) < 0 ||
+	    cg_format_paths(cg->h, cg->n, &cg->path, e) < 0)
 		return -1;
 	*out = steal_ptr(&cg);
 	return 0;
@@ -678,10 +823,11 @@ static int remove_tree(const char *dir, const struct timespec *deadline, struct 
 	return rmdir_retry(dir, deadline, e);
 }
 
-static int destroy_in(const struct cgroup *cg, struct cg_hier *h, const struct timespec *deadline,
-		      struct err *e)
+static int destroy_in(struct cg_hier *h, const struct timespec *deadline, struct err *e)
 {
-	_cleanup_free_ char *dir = cg_hier_dir(h, cg->path);
+	if (!strcmp(h->path, "/"))
+		return 0;   /* never a hierarchy's root */
+	_cleanup_free_ char *dir = cg_hier_dir(h, h->path);
 	if (!dir)
 		return err_set(e, ENOMEM, "cgroup");
 	if (remove_tree(dir, deadline, e) < 0)
@@ -701,64 +847,45 @@ static int destroy_in(const struct cgroup *cg, struct cg_hier *h, const struct t
 
 int cgroup_destroy(struct cgroup *cg, struct err *e)
 {
-	if (!strcmp(cg->path, "/"))
-		return 0;   /* never a hierarchy's root */
 	struct timespec deadline;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += 1;
 	int rc = 0;
 	for (size_t i = 0; i < cg->n; i++) {
 		struct err tmp;
-		if (destroy_in(cg, &cg->h[i], &deadline, &tmp) < 0 && rc == 0) {
+		if (destroy_in(&cg->h[i], &deadline, &tmp) < 0 && rc == 0) {
 			*e = tmp;
-			rc = -1;
+			rc = err_wrap(e, "destroy cgroup %s", cg->h[i].path);
 		}
 	}
-	return rc < 0 ? err_wrap(e, "destroy cgroup %s", cg->path) : 0;
+	return rc;
 }
 
 int cgroup_create(struct cgroup *cg, struct err *e)
 {
 	for (size_t i = 0; i < cg->n; i++) {
 		struct cg_hier *h = &cg->h[i];
-		int r = make_dirs(h, cg->path, e);
+		int r = make_dirs(h, h->path, e);
 		if (r == 0 && !h->v2 && cg_list_has(h->controllers, "cpuset"))
-			r = cg_v1_cpuset_seed(h, cg->path, e);
+			r = cg_v1_cpuset_seed(h, h->path, e);
 		/* In hybrid the v2 mount is left alone unless a resource needs one of its
 		 * controllers: enabling them there would change the host's layout. */
 		if (r == 0 && h->v2 && cg->layout == CGROUP_LAYOUT_V2)
-			r = cg_v2_enable(h, cg->path, NULL, e);
+			r = cg_v2_enable(h, h->path, NULL, e);
 		if (r < 0) {
 			struct err ignored;
 			struct timespec now;
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			for (size_t j = 0; j <= i; j++)
 				if (cg->h[j].created)
-					destroy_in(cg, &cg->h[j], &now, &ignored);
-			return err_wrap(e, "create cgroup %s", cg->path);
+					destroy_in(&cg->h[j], &now, &ignored);
+			return err_wrap(e, "create cgroup %s", h->path);
 		}
 	}
 	return 0;
 }
 
 /* ---------------------------------------------------------------- processes */
-
-int cgroup_enter(struct cgroup *cg, pid_t pid, struct err *e)
-{
-	for (size_t i = 0; i < cg->n; i++) {
-		_cleanup_close_ int fd = cg_open_dir(cg, &cg->h[i], e);
-		if (fd < 0 || cg_writef(fd, "cgroup.procs", NULL, e, "%d", (int)pid) < 0)
-			return err_wrap(e, "join %s%s", cg->h[i].mount, cg->path);
-	}
-	return 0;
-}
-
-int cgroup_v2_fd(struct cgroup *cg, struct err *e)
-{
-	if (cg->layout != CGROUP_LAYOUT_V2)
-		return err_set(e, ENOTSUP, "cgroup %s: not a cgroup v2 host", cg->path);
-	return cg_open_dir(cg, &cg->h[0], e);
-}
 
 /* One hierarchy suffices to list processes: each is in every hierarchy. */
 static struct cg_hier *pids_hier(struct cgroup *cg)
@@ -772,6 +899,30 @@ static struct cg_hier *pids_hier(struct cgroup *cg)
 	return &cg->h[0];
 }
 
+/* The container's cgroup in messages: paths may differ between hierarchies, so name it by
+ * its path in the hierarchy that lists its processes. */
+static const char *cg_name(struct cgroup *cg)
+{
+	return pids_hier(cg)->path;
+}
+
+int cgroup_enter(struct cgroup *cg, pid_t pid, struct err *e)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		_cleanup_close_ int fd = cg_open_dir(cg, &cg->h[i], e);
+		if (fd < 0 || cg_writef(fd, "cgroup.procs", NULL, e, "%d", (int)pid) < 0)
+			return err_wrap(e, "join %s%s", cg->h[i].mount, cg->h[i].path);
+	}
+	return 0;
+}
+
+int cgroup_v2_fd(struct cgroup *cg, struct err *e)
+{
+	if (cg->layout != CGROUP_LAYOUT_V2)
+		return err_set(e, ENOTSUP, "cgroup %s: not a cgroup v2 host", cg_name(cg));
+	return cg_open_dir(cg, &cg->h[0], e);
+}
+
 int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct err *e)
 {
 	*pids = NULL;
@@ -782,7 +933,7 @@ int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct err *e)
 		free(*pids);
 		*pids = NULL;
 		*n = 0;
-		return err_wrap(e, "list processes of cgroup %s", cg->path);
+		return err_wrap(e, "list processes of cgroup %s", cg_name(cg));
 	}
 	return 0;
 }
@@ -798,12 +949,12 @@ int cgroup_freeze(struct cgroup *cg, bool frozen, struct err *e)
 	struct cg_hier *h = freezer_hier(cg);
 	if (!h)
 		return err_set(e, ENOTSUP, "%s cgroup %s: no freezer controller is mounted", verb,
-			       cg->path);
+			       cg_name(cg));
 	_cleanup_close_ int fd = cg_open_dir(cg, h, e);
 	if (fd < 0)
 		return err_wrap(e, "%s cgroup", verb);
 	int r = h->v2 ? cg_v2_freeze(fd, frozen, e) : cg_v1_freeze(fd, frozen, e);
-	return r < 0 ? err_wrap(e, "%s cgroup %s", verb, cg->path) : 0;
+	return r < 0 ? err_wrap(e, "%s cgroup %s", verb, h->path) : 0;
 }
 
 int cgroup_is_frozen(struct cgroup *cg, struct err *e)
@@ -815,7 +966,7 @@ int cgroup_is_frozen(struct cgroup *cg, struct err *e)
 	if (fd < 0)
 		return -1;
 	int r = h->v2 ? cg_v2_is_frozen(fd, e) : cg_v1_is_frozen(fd, e);
-	return r < 0 ? err_wrap(e, "cgroup %s", cg->path) : r;
+	return r < 0 ? err_wrap(e, "cgroup %s", h->path) : r;
 }
 
 int cgroup_kill_all(struct cgroup *cg, int sig, struct err *e)
@@ -824,7 +975,7 @@ int cgroup_kill_all(struct cgroup *cg, int sig, struct err *e)
 		_cleanup_close_ int fd = cg_open_dir(cg, &cg->h[0], e);
 		int r = fd < 0 ? -1 : cg_v2_kill(fd, e);
 		if (r != 0)
-			return r < 0 ? err_wrap(e, "kill cgroup %s", cg->path) : 0;
+			return r < 0 ? err_wrap(e, "kill cgroup %s", cg_name(cg)) : 0;
 	}
 	/* Frozen, nothing in the cgroup can fork a child that the pid list would miss. A
 	 * cgroup the user paused stays paused, except for SIGKILL, which v1 delivers only
@@ -843,5 +994,5 @@ int cgroup_kill_all(struct cgroup *cg, int sig, struct err *e)
 	if (froze || (was_frozen == 1 && sig == SIGKILL))
 		if (cgroup_freeze(cg, false, &ignored) < 0)
 			log_warn("%s", ignored.msg);
-	return rc < 0 ? err_wrap(e, "signal cgroup %s", cg->path) : 0;
+	return rc < 0 ? err_wrap(e, "signal cgroup %s", cg_name(cg)) : 0;
 }

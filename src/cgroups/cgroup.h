@@ -13,16 +13,27 @@ struct cgroup;   /* opaque; one container's cgroup in every hierarchy of the hos
 enum cgroup_layout { CGROUP_LAYOUT_V1, CGROUP_LAYOUT_HYBRID, CGROUP_LAYOUT_V2 };
 enum cgroup_layout cgroup_host_layout(void);
 
-/* Resolve the container's cgroup from linux.cgroupsPath (NULL or "": the default "/<id>").
- * Relative paths are relative to the calling process's own cgroup, as runc does; with one
- * path for all hierarchies, "own" is read from name=systemd on v1/hybrid, from 0:: on v2.
- * ".." that leaves the tree (or the caller's cgroup, for a relative path) is EINVAL.
- * Touches nothing on disk. */
+/* Resolve the container's cgroup from linux.cgroupsPath, per hierarchy as runc's cgroupfs
+ * driver does. Absolute: the same path in every hierarchy. Relative "a/b": "<own>/a/b", own
+ * being the caller's cgroup in that hierarchy (/proc/self/cgroup), which on v1 and hybrid
+ * hosts may differ between controllers. NULL or "": the id as a relative path, "<own>/<id>",
+ * on v1 and hybrid; "/<id>" on v2. ".." that leaves the tree (or the caller's cgroup, for a
+ * relative path) is EINVAL. Touches nothing on disk. */
 int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **out, struct err *e);
-/* Re-open a container's cgroup from the resolved path stored in its state. */
+/* Re-open a container's cgroup from cgroup_path() as stored in its state: the caller's own
+ * cgroups no longer matter. */
 int cgroup_open(const char *resolved_path, struct cgroup **out, struct err *e);
 void cgroup_free(struct cgroup *cg);
-/* The resolved path (the same in every hierarchy), e.g. "/web" or "/user.slice/x/web". */
+/* The resolved paths, serialised for the state file and cgroup_open:
+ *  - the same path in every hierarchy: that path, e.g. "/web" or "/user.slice/x/web" (the
+ *    only form before per-hierarchy paths, and the only one on v2);
+ *  - otherwise ';'-separated KEY=PATH entries: "*" for the path of most hierarchies, then one
+ *    per hierarchy whose path differs, keyed by its v1 controller list as mounted
+ *    ("memory", "cpu,cpuacct", "name=systemd") or "unified" for the cgroup2 mount of a hybrid
+ *    host: "*=/web;memory=/process_api/af9d/web". Inside a PATH, ';' and '\' are escaped
+ *    with '\'. Hierarchies not listed (and any mounted later) take the "*" path; keys of
+ *    hierarchies no longer mounted are ignored.
+ * A plain form always starts with '/', the keyed form never does. */
 const char *cgroup_path(const struct cgroup *cg);
 
 /* mkdir in every controller (nested paths created; cpuset parents seeded with cpus/mems). */

@@ -16,6 +16,9 @@ struct cg_hier {
 	char *mount;          /* mount point, e.g. "/sys/fs/cgroup/memory" */
 	char *root;           /* the hierarchy's directory shown at the mount, usually "/" */
 	char *controllers;    /* v1: "cpu,cpuacct", "name=systemd"; v2: NULL */
+	/* The container's cgroup here: absolute, normalised, relative to the mount. Differs
+	 * between hierarchies when the caller's own cgroup does (relative and default paths). */
+	char *path;
 	bool v2;
 	/* How many trailing path components cgroup_create made here (0: all pre-existed or
 	 * unknown, as after cgroup_open). destroy removes those parents and never others. */
@@ -24,7 +27,7 @@ struct cg_hier {
 
 struct cgroup {
 	enum cgroup_layout layout;
-	char *path;           /* resolved, absolute, normalised: "/a/b" */
+	char *path;           /* the serialised form of the h[i].path, see cgroup_path() */
 	struct cg_hier *h;
 	size_t n;
 };
@@ -35,10 +38,24 @@ struct cgroup {
  * the start is refused (EINVAL). An absolute input yields "/..." ("/" for the root); a relative
  * one yields a relative path without a leading slash ("" for the start itself). */
 int cg_clean_path(const char *in, char **out, struct err *e);
-/* linux.cgroupsPath -> the resolved path. cgroups_path NULL or "": "/<id>". Relative: joined to
- * own (the caller's cgroup in the reference hierarchy, already relative to its mount). */
+/* linux.cgroupsPath -> the resolved path in one hierarchy. own is the caller's cgroup there,
+ * already relative to the mount. cgroups_path NULL or "": "<own>/<id>", or "/<id>" when own is
+ * NULL. Relative: joined to own ("/" when NULL). Absolute: own does not matter. */
 int cg_resolve_path(const char *cgroups_path, const char *id, const char *own, char **out,
 		    struct err *e);
+/* The caller's cgroup in h, relative to h's mount, from /proc/self/cgroup text. */
+int cg_hier_own(const struct cg_hier *h, const char *proc_cgroup, char **out, struct err *e);
+/* Set h[i].path for every hierarchy, as runc's cgroupfs driver does: relative and default
+ * paths are resolved against the caller's own cgroup in each hierarchy, taken from
+ * proc_cgroup (/proc/self/cgroup text; may be NULL when the path is absolute). On a v2 layout
+ * the default stays "/<id>". */
+int cg_resolve_hiers(const char *cgroups_path, const char *id, const char *proc_cgroup,
+		     enum cgroup_layout layout, struct cg_hier *h, size_t n, struct err *e);
+/* h[i].path -> the serialised form documented at cgroup_path(), and back. Parsing sets the
+ * path of every hierarchy: the listed one, or the default. Keys naming no hierarchy of h
+ * (no longer mounted) are ignored. */
+int cg_format_paths(const struct cg_hier *h, size_t n, char **out, struct err *e);
+int cg_parse_paths(const char *s, struct cg_hier *h, size_t n, struct err *e);
 /* The path of the hierarchy that has `controller` in /proc/<pid>/cgroup text. controller ""
  * selects the cgroup v2 line ("0::/..."); "name=systemd" a named v1 hierarchy. */
 int cg_parse_proc_cgroup(const char *text, const char *controller, char **out, struct err *e);
@@ -49,7 +66,8 @@ int cg_parse_mountinfo(const char *text, const char *unified_at, struct cg_hier 
 /* True when the comma-separated list contains the item. */
 bool cg_list_has(const char *list, const char *item);
 void cg_hiers_free(struct cg_hier *h, size_t n);
-/* The directory of path in h (malloc'd), NULL on ENOMEM. */
+/* The directory of path in h (malloc'd), NULL on ENOMEM. The container's is
+ * cg_hier_dir(h, h->path). */
 char *cg_hier_dir(const struct cg_hier *h, const char *path);
 
 /* runc's conversions. */
@@ -67,7 +85,7 @@ int cg_writef(int dirfd, const char *file, const char *what, struct err *e, cons
 /* Read a small file, trailing whitespace stripped. */
 int cg_read(int dirfd, const char *file, char **out, struct err *e);
 bool cg_file_exists(int dirfd, const char *file);
-/* O_PATH directory fd of the cgroup in h. */
+/* O_RDONLY directory fd of the container's cgroup in h (h->path). */
 int cg_open_dir(const struct cgroup *cg, const struct cg_hier *h, struct err *e);
 /* The hierarchy that holds controller (v1 mount, or in hybrid the v2 mount when it lists the
  * controller), NULL if none. */

@@ -22,7 +22,7 @@ static int open_controller(struct cgroup *cg, const char *v1_name, const char *v
 			return err_set(e, ENOTSUP, "%s: cgroup v2 has no %s controller", what, v1_name);
 		return err_set(e, ENOTSUP, "%s: the %s cgroup controller is not mounted", what, v1_name);
 	}
-	if (h->v2 && cg->layout == CGROUP_LAYOUT_HYBRID && cg_v2_enable(h, cg->path, v2_name, e) < 0)
+	if (h->v2 && cg->layout == CGROUP_LAYOUT_HYBRID && cg_v2_enable(h, h->path, v2_name, e) < 0)
 		return err_wrap(e, "%s", what);
 	*v2 = h->v2;
 	int fd = cg_open_dir(cg, h, e);
@@ -260,7 +260,7 @@ static int unified_one(struct cgroup *cg, struct cg_hier *h, const struct oci_kv
 		if (found != h)
 			return err_set(e, ENOTSUP, "%s: controller %s is not in this hybrid host's cgroup v2 hierarchy",
 				       what, ctrl);
-		if (cg_v2_enable(h, cg->path, ctrl, e) < 0)
+		if (cg_v2_enable(h, h->path, ctrl, e) < 0)
 			return err_wrap(e, "%s", what);
 	}
 	_cleanup_close_ int fd = cg_open_dir(cg, h, e);

@@ -155,18 +155,108 @@ static bool in_cgroup(pid_t pid)
 
 /* ---------------------------------------------------------------- steps */
 
+/* The caller's own cgroup in h, from /proc/self/cgroup. */
+static char *own_in(const struct cg_hier *h)
+{
+	char *text = NULL, *own = NULL;
+	struct err e;
+	if (read_file_at(AT_FDCWD, "/proc/self/cgroup", &text, NULL, &e) < 0 ||
+	    cg_hier_own(h, text, &own, &e) < 0)
+		own = NULL;
+	free(text);
+	return own;
+}
+
+/* Every hierarchy has <own there>/<rel>, and the serialised form gives the same back. */
+static void check_per_hierarchy(struct cgroup *c, const char *rel)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		char *own = own_in(&c->h[i]), want[512];
+		CHECK(own != NULL);
+		snprintf(want, sizeof want, "%s/%s", own && strcmp(own, "/") ? own : "", rel);
+		CHECK_STR(c->h[i].path, want);
+		free(own);
+	}
+	struct err e;
+	struct cgroup *again = NULL;
+	CHECK(cgroup_open(cgroup_path(c), &again, &e) == 0);
+	for (size_t i = 0; again && i < c->n && i < again->n; i++)
+		CHECK_STR(again->h[i].path, c->h[i].path);
+	CHECK(again && !strcmp(cgroup_path(again), cgroup_path(c)));
+	cgroup_free(again);
+}
+
 static void test_relative_path(void)
 {
 	struct err e;
 	struct cgroup *rel = NULL;
 	CHECK(cgroup_new("ocirun-test-rel/x", "id", &rel, &e) == 0);
 	if (rel) {
-		const char *p = cgroup_path(rel);
-		size_t n = strlen(p), s = strlen("/ocirun-test-rel/x");
-		CHECK(n >= s && !strcmp(p + n - s, "/ocirun-test-rel/x"));
+		check_per_hierarchy(rel, "ocirun-test-rel/x");
 		cgroup_free(rel);
 	}
 	CHECK(cgroup_new("../escape", "id", &rel, &e) < 0 && e.code == EINVAL);
+	struct cgroup *dflt = NULL;
+	CHECK(cgroup_new(NULL, "ocirun-test-id", &dflt, &e) == 0);
+	if (dflt)
+		printf("default path here: %s\n", cgroup_path(dflt));
+	if (dflt && dflt->layout == CGROUP_LAYOUT_V2)
+		CHECK_STR(cgroup_path(dflt), "/ocirun-test-id");
+	else if (dflt)
+		check_per_hierarchy(dflt, "ocirun-test-id");
+	cgroup_free(dflt);
+}
+
+/* Create, join and remove a cgroup at the default path, whatever the hierarchies' paths are:
+ * the child's /proc/<pid>/cgroup names each one's own. */
+static void test_default_path_lifecycle(void)
+{
+	struct err e;
+	char id[64];
+	snprintf(id, sizeof id, "ocirun-test-%d-dflt", (int)getpid());
+	struct cgroup *c = NULL;
+	CHECK(cgroup_new(NULL, id, &c, &e) == 0);
+	if (!c)
+		return;
+	CHECK(cgroup_create(c, &e) == 0);
+	pid_t p = fork();
+	if (p == 0) {
+		for (;;)
+			pause();
+	}
+	CHECK(p > 0 && cgroup_enter(c, p, &e) == 0);
+	char f[64], *text = NULL;
+	snprintf(f, sizeof f, "/proc/%d/cgroup", (int)p);
+	CHECK(read_file_at(AT_FDCWD, f, &text, NULL, &e) == 0);
+	for (size_t i = 0; text && i < c->n; i++) {
+		char *in = NULL;
+		const char *key = c->h[i].v2 ? "" : c->h[i].controllers;
+		char first[64];
+		snprintf(first, sizeof first, "%.*s", (int)strcspn(key, ","), key);
+		CHECK(cg_parse_proc_cgroup(text, first, &in, &e) == 0);
+		if (in && !strcmp(c->h[i].root, "/"))
+			CHECK_STR(in, c->h[i].path);
+		free(in);
+	}
+	free(text);
+	/* `delete` re-opens from the state's string. */
+	struct cgroup *again = NULL;
+	CHECK(cgroup_open(cgroup_path(c), &again, &e) == 0);
+	if (again) {
+		CHECK(cgroup_kill_all(again, SIGKILL, &e) == 0);
+		if (p > 0)
+			waitpid(p, NULL, 0);
+		CHECK(cgroup_destroy(again, &e) == 0);
+		cgroup_free(again);
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		char *dir = cg_hier_dir(&c->h[i], c->h[i].path);
+		struct stat st;
+		CHECK(dir && stat(dir, &st) < 0 && errno == ENOENT);
+		free(dir);
+	}
+	cgroup_destroy(c, &e);   /* whatever a failed check left */
+	cgroup_free(c);
 }
 
 static void test_create_enter(void)
@@ -488,6 +578,7 @@ int main(void)
 	static const char *names[] = { "v1", "hybrid", "v2" };
 	printf("layout: %s\n", names[cgroup_host_layout()]);
 	RUN_TEST(test_relative_path);
+	RUN_TEST(test_default_path_lifecycle);
 	RUN_TEST(test_create_enter);
 	if (cg && child > 0 && !unit_failed_checks) {
 		RUN_TEST(test_pids);

@@ -60,6 +60,10 @@ static void test_resolve_path(void)
 {
 	CHECK_STR(resolve(NULL, "web", NULL), "/web");
 	CHECK_STR(resolve("", "web", NULL), "/web");
+	/* With the caller's cgroup, the default is the id below it (runc's cgroupfs on v1). */
+	CHECK_STR(resolve(NULL, "web", "/o/me"), "/o/me/web");
+	CHECK_STR(resolve("", "web", "/"), "/web");
+	CHECK_STR(resolve(NULL, "..", "/o/me"), "ERR");
 	CHECK_STR(resolve(NULL, "a/b", NULL), "ERR");
 	CHECK_STR(resolve(NULL, "..", NULL), "ERR");
 	CHECK_STR(resolve(NULL, "", NULL), "ERR");
@@ -153,6 +157,157 @@ static void test_mountinfo(void)
 	for (size_t i = 0; i < n; i++)
 		CHECK(!h[i].v2);
 	cg_hiers_free(h, n);
+}
+
+/* ---------------------------------------------------------------- per-hierarchy paths */
+
+/* This host's kind of hybrid layout: one controller per v1 mount, memory's caller cgroup
+ * apart from the others, and a memory mount that shows a sub-tree (nested). */
+static const char mountinfo_host[] =
+	"32 31 0:29 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n"
+	"33 31 0:30 / /sys/fs/cgroup/cpuacct rw - cgroup cgroup rw,cpuacct\n"
+	"35 31 0:32 /docker/x /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+	"36 31 0:33 / /sys/fs/cgroup/net_cls,net_prio rw - cgroup cgroup rw,net_cls,net_prio\n"
+	"40 31 0:37 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd\n"
+	"41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n";
+
+static const char proc_host[] =
+	"9:name=systemd:/\n"
+	"6:net_cls,net_prio:/n;x\n"
+	"4:memory:/docker/x/process_api/af9d\n"
+	"2:cpuacct:/\n"
+	"1:cpu:/\n"
+	"0::/u\n";
+
+static struct cg_hier *host_hiers(size_t *n)
+{
+	struct err e;
+	struct cg_hier *h = NULL;
+	*n = 0;
+	CHECK(cg_parse_mountinfo(mountinfo_host, "/sys/fs/cgroup/unified", &h, n, &e) == 0);
+	CHECK(*n == 6);
+	return h;
+}
+
+/* The paths of h joined with '|', in mount order, or "ERR". */
+static const char *paths(const struct cg_hier *h, size_t n)
+{
+	static char buf[512];
+	size_t o = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && o < sizeof buf; i++)
+		o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", i ? "|" : "",
+				      h[i].path ? h[i].path : "(null)");
+	return buf;
+}
+
+static const char *resolve_all(const char *cgroups_path, const char *id, const char *proc,
+			       enum cgroup_layout layout, char **serialised)
+{
+	static char buf[512];
+	struct err e;
+	size_t n;
+	struct cg_hier *h = host_hiers(&n);
+	*serialised = NULL;
+	if (cg_resolve_hiers(cgroups_path, id, proc, layout, h, n, &e) < 0) {
+		snprintf(buf, sizeof buf, "ERR %d", e.code);
+	} else {
+		snprintf(buf, sizeof buf, "%s", paths(h, n));
+		CHECK(cg_format_paths(h, n, serialised, &e) == 0);
+	}
+	cg_hiers_free(h, n);
+	return buf;
+}
+
+static void test_resolve_hiers(void)
+{
+	char *ser = NULL;
+	/* Default: <own>/<id> in each hierarchy; memory's own is seen below its mount root. */
+	CHECK_STR(resolve_all(NULL, "web", proc_host, CGROUP_LAYOUT_HYBRID, &ser),
+		  "/web|/web|/process_api/af9d/web|/n;x/web|/web|/u/web");
+	CHECK_STR(ser, "*=/web;memory=/process_api/af9d/web;net_cls,net_prio=/n\\;x/web;unified=/u/web");
+	free(ser);
+	CHECK_STR(resolve_all("a/b", "web", proc_host, CGROUP_LAYOUT_V1, &ser),
+		  "/a/b|/a/b|/process_api/af9d/a/b|/n;x/a/b|/a/b|/u/a/b");
+	free(ser);
+	/* Absolute: the same everywhere, the plain form, and /proc/self/cgroup is not needed. */
+	CHECK_STR(resolve_all("/x/../web", "id", NULL, CGROUP_LAYOUT_HYBRID, &ser),
+		  "/web|/web|/web|/web|/web|/web");
+	CHECK_STR(ser, "/web");
+	free(ser);
+	/* The same own cgroup everywhere: plain as well. */
+	CHECK_STR(resolve_all(NULL, "web", "1:cpu:/s\n2:cpuacct:/s\n3:memory:/docker/x/s\n"
+				"4:net_cls,net_prio:/s\n5:name=systemd:/s\n0::/s\n",
+			      CGROUP_LAYOUT_HYBRID, &ser), "/s/web|/s/web|/s/web|/s/web|/s/web|/s/web");
+	CHECK_STR(ser, "/s/web");
+	free(ser);
+	/* v2 keeps "/<id>" as its default. */
+	CHECK_STR(resolve_all(NULL, "web", proc_host, CGROUP_LAYOUT_V2, &ser),
+		  "/web|/web|/web|/web|/web|/web");
+	free(ser);
+	CHECK_STR(resolve_all("../up", "web", proc_host, CGROUP_LAYOUT_HYBRID, &ser), "ERR 22");
+	CHECK_STR(resolve_all(NULL, "a/b", proc_host, CGROUP_LAYOUT_HYBRID, &ser), "ERR 22");
+	/* A hierarchy the caller's /proc/self/cgroup does not list. */
+	CHECK_STR(resolve_all("rel", "web", "1:cpu:/\n0::/\n", CGROUP_LAYOUT_HYBRID, &ser),
+		  "ERR 2");
+	CHECK_STR(resolve_all("rel", "web", NULL, CGROUP_LAYOUT_HYBRID, &ser), "ERR 2");
+
+	struct err e;
+	size_t n;
+	struct cg_hier *h = host_hiers(&n);
+	char *own = NULL;
+	CHECK(n == 6 && cg_hier_own(&h[2], proc_host, &own, &e) == 0);
+	CHECK_STR(own, "/process_api/af9d");
+	free(own);
+	CHECK(n == 6 && cg_hier_own(&h[5], proc_host, &own, &e) == 0);
+	CHECK_STR(own, "/u");
+	free(own);
+	cg_hiers_free(h, n);
+}
+
+static const char *parse(const char *s)
+{
+	static char buf[512];
+	struct err e;
+	size_t n;
+	struct cg_hier *h = host_hiers(&n);
+	if (cg_parse_paths(s, h, n, &e) < 0) {
+		CHECK(e.code == EINVAL);
+		snprintf(buf, sizeof buf, "ERR");
+	} else {
+		snprintf(buf, sizeof buf, "%s", paths(h, n));
+		/* Formatting what was parsed gives it back, or its normal form. */
+		char *again = NULL;
+		CHECK(cg_format_paths(h, n, &again, &e) == 0);
+		struct cg_hier *h2 = host_hiers(&n);
+		CHECK(again && cg_parse_paths(again, h2, n, &e) == 0);
+		CHECK_STR(paths(h2, n), buf);
+		cg_hiers_free(h2, n);
+		free(again);
+	}
+	cg_hiers_free(h, n);
+	return buf;
+}
+
+static void test_parse_paths(void)
+{
+	/* State files written before per-hierarchy paths. */
+	CHECK_STR(parse("/web"), "/web|/web|/web|/web|/web|/web");
+	CHECK_STR(parse("/a;b//c/"), "/a;b/c|/a;b/c|/a;b/c|/a;b/c|/a;b/c|/a;b/c");
+	CHECK_STR(parse("*=/web;memory=/p/web;unified=/u/web"),
+		  "/web|/web|/p/web|/web|/web|/u/web");
+	CHECK_STR(parse("memory=/p/web;*=/web"), "/web|/web|/p/web|/web|/web|/web");
+	CHECK_STR(parse("*=/w\\;x;name=systemd=/s=/t;net_cls,net_prio=/a\\\\b"),
+		  "/w;x|/w;x|/w;x|/a\\b|/s=/t|/w;x");
+	/* A hierarchy since unmounted, and a controller list that names none of ours. */
+	CHECK_STR(parse("*=/web;hugetlb=/h/web;net_cls=/n"), "/web|/web|/web|/web|/web|/web");
+	CHECK_STR(parse("memory=/p/web"), "ERR");        /* no default */
+	CHECK_STR(parse("web"), "ERR");
+	CHECK_STR(parse("*=web"), "ERR");
+	CHECK_STR(parse("=/web"), "ERR");
+	CHECK_STR(parse("*=/web;;memory=/m"), "ERR");
+	CHECK_STR(parse("*=/.."), "ERR");
+	CHECK_STR(parse(""), "ERR");
 }
 
 /* ---------------------------------------------------------------- conversions */
@@ -418,6 +573,8 @@ int main(void)
 	RUN_TEST(test_resolve_path);
 	RUN_TEST(test_proc_cgroup);
 	RUN_TEST(test_mountinfo);
+	RUN_TEST(test_resolve_hiers);
+	RUN_TEST(test_parse_paths);
 	RUN_TEST(test_conversions);
 	RUN_TEST(test_rule_strings);
 	RUN_TEST(test_emulator);
