@@ -27,15 +27,16 @@ int store_path(char *buf, size_t len, const char *root, const char *id, const ch
 int store_create(const char *root, const char *id, struct err *e)
 {
 	char dir[4096];
-	if (mkdir(root, 0711) < 0 && errno != EEXIST) {
-		if (errno != ENOENT || mkdir_p(root, 0711, e) < 0)
-			return errno == ENOENT ? -1 : err_sys(e, "create state root %s", root);
-	}
+	if (mkdir(root, 0711) < 0 && errno != EEXIST && mkdir_p(root, 0711, e) < 0)
+		return err_wrap(e, "create state root");
 	if (store_path(dir, sizeof dir, root, id, NULL, e) < 0)
 		return -1;
 	if (mkdir(dir, 0711) < 0) {
-		if (errno == EEXIST)
-			return err_set(e, EEXIST, "container with given ID already exists: %s", id);
+		if (errno == EEXIST) {
+			err_set(e, 0, "container with given ID already exists: %s", id);
+			e->code = EEXIST;
+			return -1;
+		}
 		return err_sys(e, "create state directory %s", dir);
 	}
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

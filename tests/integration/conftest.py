@@ -463,7 +463,9 @@ class Runtime:
         for cid in sorted(names):
             if os.path.isdir(os.path.join(self.root, cid)):
                 try:
-                    self.cmd("delete", "--force", cid, timeout=10)
+                    r = self.cmd("delete", "--force", cid, timeout=10)
+                    if r.rc != 0:
+                        problems.append("delete --force %s failed: %s" % (cid, r.err.strip()))
                 except AssertionError as e:
                     problems.append("delete --force %s: %s" % (cid, e))
         # Give the kernel a moment to reap killed processes.
