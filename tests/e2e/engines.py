@@ -13,8 +13,11 @@ import hashlib
 import io
 import json
 import os
+import fcntl
 import pty
 import select
+import struct
+import termios
 import shutil
 import signal
 import subprocess
@@ -49,11 +52,16 @@ def run(argv, *, env=None, timeout=CMD_TIMEOUT, check=True, input=None, cwd=None
     return p
 
 
+PTY_ROWS, PTY_COLS = 37, 111
+
+
 def run_pty(argv, *, env=None, timeout=CMD_TIMEOUT, send=None, send_after=None):
     """Run argv with a new pseudo-terminal as stdin/stdout/stderr (as a person at a
-    terminal would). send: bytes written once send_after (bytes) has been seen in the
-    output (or at once when send_after is None). Returns (exit status, output bytes)."""
+    terminal would), PTY_ROWS x PTY_COLS. send: bytes written once send_after (bytes) has
+    been seen in the output (or at once when send_after is None).
+    Returns (exit status, output bytes)."""
     master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", PTY_ROWS, PTY_COLS, 0, 0))
     try:
         p = subprocess.Popen(argv, env=env, stdin=slave, stdout=slave, stderr=slave,
                              start_new_session=True, close_fds=True)

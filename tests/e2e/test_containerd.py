@@ -8,7 +8,11 @@ import time
 
 import pytest
 
-from engines import IMAGE, cgroup_dir, read, run_pty, wait_for
+from engines import IMAGE, PTY_COLS, PTY_ROWS, cgroup_dir, read, run_pty, wait_for
+
+# ctr resizes the terminal only after the process has started: wait for the size.
+STTY_SIZE = ('for i in $(seq 50); do s=$(stty size 2>/dev/null); '
+             '[ -n "$s" ] && [ "$s" != "0 0" ] && break; sleep 0.1; done; echo "$s"')
 
 TRAPPER = ("trap 'echo got-TERM; exit 42' TERM; trap 'echo got-USR1' USR1; "
            "echo started; while :; do sleep 0.1; done")
@@ -41,10 +45,11 @@ def test_run_tty(ctr):
     cid = ctr.id("tty")
     rc, out = run_pty(["ctr", "--address", ctr.s.address, "--namespace", "ocirun-e2e",
                        "run", "--rm", "-t", *ctr.s.run_opts(cid), IMAGE, cid,
-                       "sh", "-c", "tty; exit 4"])
+                       "sh", "-c", f"tty; {STTY_SIZE}; exit 4"])
     text = out.decode(errors="replace")
     assert rc == 4, text
     assert re.search(r"/dev/pts/\d+", text), text
+    assert f"{PTY_ROWS} {PTY_COLS}" in text, text
 
 
 def test_detached_lifecycle(ctr):
@@ -139,10 +144,11 @@ def test_exec_tty(ctr):
     ctr.run(cid, "sleep", "1000", opts=["-d"])
     rc, out = run_pty(["ctr", "--address", ctr.s.address, "--namespace", "ocirun-e2e",
                        "task", "exec", "-t", "--fifo-dir", ctr.s.fifo_dir, "--exec-id", "t1",
-                       cid, "sh", "-c", "tty; exit 6"])
+                       cid, "sh", "-c", f"tty; {STTY_SIZE}; exit 6"])
     text = out.decode(errors="replace")
     assert rc == 6, text
     assert re.search(r"/dev/pts/\d+", text), text
+    assert f"{PTY_ROWS} {PTY_COLS}" in text, text
 
 
 def test_run_options(ctr):

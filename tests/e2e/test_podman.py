@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from engines import IMAGE, cgroup_dir, read, wait_for
+from engines import IMAGE, PTY_COLS, PTY_ROWS, cgroup_dir, read, wait_for
 
 # A container whose PID 1 reports and handles SIGTERM and SIGUSR1.
 TRAPPER = ("trap 'echo got-TERM; exit 42' TERM; trap 'echo got-USR1' USR1; "
@@ -147,6 +147,8 @@ def test_run_interactive_tty_session(pm):
     assert rc == 7, text
     assert re.search(r"/dev/pts/\d+", text), text
     assert "done-42" in text, text
+    # the terminal's size reached the container's terminal
+    assert f"{PTY_ROWS} {PTY_COLS}" in text, text
 
 
 def test_exec_tty(pm):
@@ -155,10 +157,11 @@ def test_exec_tty(pm):
     p = pm("exec", "-t", name, "tty")
     assert re.fullmatch(r"/dev/pts/\d+\r?\n", p.stdout), repr(p.stdout)
     rc, out = pm.pty("exec", "-it", name, "sh",
-                     send=b"tty; echo exec-$((2*21)); exit 5\r", send_after=b"# ")
+                     send=b"tty; stty size; echo exec-$((2*21)); exit 5\r", send_after=b"# ")
     text = out.decode(errors="replace")
     assert rc == 5, text
     assert re.search(r"/dev/pts/\d+", text) and "exec-42" in text, text
+    assert f"{PTY_ROWS} {PTY_COLS}" in text, text
 
 
 # --------------------------------------------------------------------------
