@@ -4,7 +4,6 @@ runtime under test through `ctr run --runc-binary`."""
 import json
 import os
 import re
-import time
 
 import pytest
 

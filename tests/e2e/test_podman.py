@@ -14,12 +14,10 @@ TRAPPER = ("trap 'echo got-TERM; exit 42' TERM; trap 'echo got-USR1' USR1; "
            "echo started; while :; do sleep 0.1; done")
 
 
-def status_of(line):
-    return dict(line.split(":", 1) for line in line.splitlines() if ":" in line)
-
-
 def proc_status(text):
-    return {k.strip(): v.strip() for k, v in status_of(text).items()}
+    """/proc/PID/status lines ("Key:\tvalue") in text, as a dict."""
+    return {k.strip(): v.strip() for k, v in
+            (l.split(":", 1) for l in text.splitlines() if ":" in l)}
 
 
 # --------------------------------------------------------------------------
