@@ -11,11 +11,13 @@
 static int log_fd_ = -1;  /* -1: stderr */
 static bool log_json_;
 static bool log_debug_;
+static struct timespec log_start_;
 
 int log_init(const char *path, bool json, bool debug)
 {
 	log_json_ = json;
 	log_debug_ = debug;
+	clock_gettime(CLOCK_MONOTONIC, &log_start_);
 	if (path && *path) {
 		int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (fd < 0)
@@ -101,4 +103,13 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	ssize_t r = write(log_fd(), line, (size_t)len);
 	(void)r;
 	errno = saved;
+}
+
+void log_phase_(const char *what)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double ms = (double)(now.tv_sec - log_start_.tv_sec) * 1e3 +
+		    (double)(now.tv_nsec - log_start_.tv_nsec) / 1e6;
+	log_msg(LOG_DEBUG, "phase %s: %.3f ms since start (pid %d)", what, ms, (int)getpid());
 }

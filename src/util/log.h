@@ -15,6 +15,11 @@ void log_close(void);
 int log_fd(void);
 bool log_to_file(void);
 
+/* With --debug: "phase <what>: <ms> ms since start" so that a slow create phase is visible
+ * without a profiler. Costs one branch when debug is off. */
+void log_phase_(const char *what);
+#define log_phase(what) do { if (log_debug_enabled()) log_phase_(what); } while (0)
+
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
