@@ -299,6 +299,40 @@ static int add_syscall(struct filter *f, const struct oci_seccomp_syscall *sc, s
 	return 0;
 }
 
+/* Syscalls newer than most profiles whose libc callers fall back to an older syscall only on
+ * ENOSYS (glibc's clone3 -> clone for threads and posix_spawn, openat2, close_range...).
+ * runc answers ENOSYS for every syscall newer than the profile; this list covers the ones
+ * libc actually probes. A profile that names a syscall keeps its own rule. */
+static const char *const enosys_syscalls[] = {
+	"clone3", "openat2", "close_range", "faccessat2", "epoll_pwait2", "pidfd_open",
+	"pidfd_send_signal", "pidfd_getfd", "process_madvise", "mount_setattr",
+	"futex_waitv", "set_mempolicy_home_node", "cachestat", "fchmodat2", "map_shadow_stack",
+	"futex_wake", "futex_wait", "futex_requeue", "statmount", "listmount",
+	"lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules", "mseal",
+};
+
+static bool profile_names(const struct oci_seccomp *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_syscalls; i++)
+		for (size_t k = 0; k < s->syscalls[i].n_names; k++)
+			if (!strcmp(s->syscalls[i].names[k], name))
+				return true;
+	return false;
+}
+
+static int add_enosys_rules(const struct oci_seccomp *s, struct filter *f, struct err *e)
+{
+	/* Only a default that refuses needs it: under a default allow they just work. */
+	if (f->default_action == SCMP_ACT_ALLOW || f->default_action == SCMP_ACT_LOG)
+		return 0;
+	for (size_t i = 0; i < sizeof enosys_syscalls / sizeof *enosys_syscalls; i++)
+		if (!profile_names(s, enosys_syscalls[i]) &&
+		    add_name(f, "linux.seccomp (ENOSYS for newer syscalls)", enosys_syscalls[i],
+			     SCMP_ACT_ERRNO(ENOSYS), NULL, 0, false, e) < 0)
+			return -1;
+	return 0;
+}
+
 bool seccomp_filter_uses_notify(const struct oci_seccomp *s)
 {
 	for (size_t i = 0; i < s->n_syscalls; i++)
@@ -332,7 +366,7 @@ static int filter_build(const struct oci_seccomp *s, struct filter *f, struct er
 	for (size_t i = 0; i < s->n_syscalls; i++)
 		if (add_syscall(f, &s->syscalls[i], i, e) < 0)
 			return -1;
-	return 0;
+	return add_enosys_rules(s, f, e);
 }
 
 int seccomp_filter_check(const struct oci_seccomp *s, struct err *e)

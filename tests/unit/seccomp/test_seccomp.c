@@ -363,6 +363,42 @@ static void body_docker(void)
 	RECORD(7, syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0));
 }
 
+static void body_clone3(void)
+{
+	RECORD(0, syscall(SYS_getpid));
+	/* A NULL clone_args pointer: the filter answers before the kernel looks at it. */
+	RECORD(1, syscall(SYS_clone3, NULL, 0));
+	RECORD(2, syscall(SYS_getppid));
+}
+
+/* A profile older than clone3 under a refusing default: libc only falls back to clone on
+ * ENOSYS, so clone3 must answer ENOSYS, not the default errno. */
+static void test_newer_syscalls_enosys(void)
+{
+	struct oci_seccomp_syscall rules[] = {
+		RULE(OCI_SCMP_ALLOW, "exit_group", "exit", "rt_sigreturn", "getpid"),
+	};
+	struct oci_seccomp s = { .default_action = OCI_SCMP_ERRNO, .syscalls = rules,
+				 .n_syscalls = 1 };
+	CHECK(exited_ok(run_child(&s, body_clone3)));
+	CHECK(sh->r[0] > 0);
+	CHECK(sh->r[1] == -ENOSYS);
+	CHECK(sh->r[2] == -EPERM);
+	/* A profile that names clone3 keeps its own rule. */
+	struct oci_seccomp_syscall rules2[] = {
+		RULE(OCI_SCMP_ALLOW, "exit_group", "exit", "rt_sigreturn", "getpid"),
+		RULE(OCI_SCMP_ERRNO, "clone3"),
+	};
+	rules2[1].has_errno_ret = true;
+	rules2[1].errno_ret = MARK_ERRNO;
+	s.syscalls = rules2;
+	s.n_syscalls = 2;
+	s.has_default_errno_ret = true;
+	s.default_errno_ret = EPERM + 100;
+	CHECK(exited_ok(run_child(&s, body_clone3)));
+	CHECK(sh->r[1] == -MARK_ERRNO);
+}
+
 static void test_docker_profile(void)
 {
 	struct oci_seccomp s;
@@ -759,6 +795,7 @@ int main(void)
 	RUN_TEST(test_args_and);
 	RUN_TEST(test_default_errno_allow_list);
 	RUN_TEST(test_docker_profile);
+	RUN_TEST(test_newer_syscalls_enosys);
 	RUN_TEST(test_flags);
 	RUN_TEST(test_notify);
 	RUN_TEST(test_notify_wait_killable);
