@@ -79,6 +79,7 @@ struct create_ctx {
 	bool state_dir;
 	int sock;
 	int fifo_rd;
+	int status_wr;  /* the start fifo's write end, for the init only */
 	pid_t child;    /* the clone (intermediate in the double-fork case) */
 	pid_t pid;      /* the init */
 	int pty_master;
@@ -141,6 +142,14 @@ static int make_fifo(struct create_ctx *x, struct err *e)
 	x->fifo_rd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (x->fifo_rd < 0)
 		return err_sys(e, "open exec fifo %s", path);
+	if (store_path(path, sizeof path, x->rt->root, x->o->id, START_FIFO_FILE, e) < 0)
+		return -1;
+	if (mkfifo(path, 0600) < 0)
+		return err_sys(e, "create start fifo %s", path);
+	/* O_RDWR: a write-only open would block (or fail non-blocking) without a reader. */
+	x->status_wr = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (x->status_wr < 0)
+		return err_sys(e, "open start fifo %s", path);
 	return 0;
 }
 
@@ -155,7 +164,8 @@ static int spawn(struct create_ctx *x, struct err *e)
 	bool slow = x->plan.n_join > 0 || (x->plan.new_flags & CLONE_NEWTIME);
 	struct init_args a = {
 		.config = x->config, .opts = x->o, .rootfs = x->rootfs, .bundle = x->bundle,
-		.sync_fd = sv[1], .fifo_fd = x->fifo_rd, .plan = &x->plan, .slow_path = slow,
+		.sync_fd = sv[1], .fifo_fd = x->fifo_rd, .status_fd = x->status_wr,
+		.plan = &x->plan, .slow_path = slow,
 		.unshare_flags = slow ? x->plan.new_flags & ~(unsigned long)CLONE_NEWCGROUP : 0,
 		.fork_init = slow && (x->plan.new_flags & (CLONE_NEWPID | CLONE_NEWTIME) ||
 				      oci_config_namespace(x->config, OCI_NS_PID) ||
@@ -175,6 +185,9 @@ static int spawn(struct create_ctx *x, struct err *e)
 		_exit(init_main(&a));
 	}
 	close(sv[1]);
+	/* Only the init may hold a writer, or `start` would never see EOF (run starts from
+	 * this very process). */
+	close(steal_fd(&x->status_wr));
 	x->child = pid;
 	x->pid = a.fork_init ? 0 : pid;
 	struct sync_msg m;
@@ -321,10 +334,26 @@ static int do_create(struct create_ctx *x, struct created *out, struct err *e)
 	return record_state(x, out, e);
 }
 
+/* A create that fails once the container exists goes on with delete and the poststop hooks
+ * (the spec's lifecycle steps 12-13; runc 1.1 does the same). Their failures only warn. */
+static void poststop_after_failure(struct create_ctx *x)
+{
+	if (!x->state_dir || !x->config->hooks.poststop.n)
+		return;
+	struct err e;
+	_cleanup_free_ char *state = NULL;
+	if (container_hook_state(x->o->id, 0, x->bundle, x->rootfs, x->config, STATUS_STOPPED,
+				 &state, &e) < 0)
+		log_warn("poststop hooks: %s", e.msg);
+	else
+		hooks_run_warn(&x->config->hooks.poststop, "poststop", state);
+}
+
 int container_create(const struct runtime_opts *rt, const struct create_opts *o,
 		     struct created *out, struct err *e)
 {
-	struct create_ctx x = { .rt = rt, .o = o, .sock = -1, .fifo_rd = -1, .pty_master = -1 };
+	struct create_ctx x = { .rt = rt, .o = o, .sock = -1, .fifo_rd = -1, .status_wr = -1,
+				.pty_master = -1 };
 	memset(out, 0, sizeof *out);
 	out->pty_master = -1;
 	int r = do_create(&x, out, e);
@@ -339,6 +368,7 @@ int container_create(const struct runtime_opts *rt, const struct create_opts *o,
 			close(x.pty_master);
 		if (x.state_dir)
 			container_teardown(rt->root, o->id, 0, x.cg);
+		poststop_after_failure(&x);
 		cgroup_free(x.cg);
 		state_clear(&out->st);
 		err_wrap(e, "create '%s'", o->id ? o->id : "");
@@ -352,6 +382,7 @@ int container_create(const struct runtime_opts *rt, const struct create_opts *o,
 		close(x.sock);
 	if (x.fifo_rd >= 0)
 		close(x.fifo_rd);
+	closep(&x.status_wr);
 	oci_config_free(x.config);
 	return r;
 }

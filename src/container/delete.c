@@ -66,9 +66,10 @@ static void run_poststop(const struct container_state *st, const struct oci_conf
 		return;
 	struct err e;
 	_cleanup_free_ char *state = NULL;
-	if (state_render_hook(st, STATUS_STOPPED, &state, &e) < 0 ||
-	    hooks_run(&c->hooks.poststop, "poststop", state, &e) < 0)
-		log_warn("%s", e.msg);
+	if (state_render_hook(st, STATUS_STOPPED, &state, &e) < 0)
+		log_warn("poststop hooks: %s", e.msg);
+	else
+		hooks_run_warn(&c->hooks.poststop, "poststop", state);
 }
 
 int container_delete(const struct runtime_opts *rt, const char *id, bool force, struct err *e)

@@ -84,7 +84,9 @@ static int join_session_keyring(const char *id, struct err *e)
 	return 0;
 }
 
-static int run_create_hooks(const struct init_args *a, pid_t host_pid, struct err *e)
+/* Hooks run by the init see its pid in the container's pid namespace (the spec: "as seen
+ * by the container"; runc gives the same). */
+static int run_create_hooks(const struct init_args *a, struct err *e)
 {
 	const struct oci_hooks *h = &a->config->hooks;
 	if (h->prestart.n || h->create_runtime.n) {
@@ -96,7 +98,7 @@ static int run_create_hooks(const struct init_args *a, pid_t host_pid, struct er
 	if (!h->create_container.n)
 		return 0;
 	_cleanup_free_ char *state = NULL;
-	if (container_hook_state(a->opts->id, host_pid, a->bundle, a->rootfs, a->config,
+	if (container_hook_state(a->opts->id, getpid(), a->bundle, a->rootfs, a->config,
 				 STATUS_CREATING, &state, e) < 0)
 		return -1;
 	return hooks_run(&h->create_container, "createContainer", state, e);
@@ -189,8 +191,7 @@ static int wait_exec_fifo(int fd)
 	return 0;
 }
 
-static int prepare(const struct init_args *a, pid_t host_pid, char **exe, char ***env,
-		   struct err *e)
+static int prepare(const struct init_args *a, char **exe, char ***env, struct err *e)
 {
 	const struct oci_config *c = a->config;
 	if (a->plan->new_user && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
@@ -204,7 +205,7 @@ static int prepare(const struct init_args *a, pid_t host_pid, char **exe, char *
 	struct rootfs_ctx rc = { .config = c, .rootfs = a->rootfs, .bundle = a->bundle,
 				 .console_fd = -1, .no_pivot = a->opts->no_pivot,
 				 .userns = oci_config_namespace(c, OCI_NS_USER) != NULL };
-	if (rootfs_prepare(&rc, e) < 0 || run_create_hooks(a, host_pid, e) < 0 ||
+	if (rootfs_prepare(&rc, e) < 0 || run_create_hooks(a, e) < 0 ||
 	    rootfs_pivot(&rc, e) < 0)
 		return -1;
 	if (c->process.terminal && setup_terminal(a, e) < 0)
@@ -226,6 +227,33 @@ static int prepare(const struct init_args *a, pid_t host_pid, char **exe, char *
 	return seal_fds(a, e);
 }
 
+/* After the fifo: startContainer hooks (status "created": the user program has not run
+ * yet, as in runc), then seccomp when no_new_privs lets it wait until here. */
+static int start_container(const struct init_args *a, struct err *e)
+{
+	const struct oci_config *c = a->config;
+	if (c->hooks.start_container.n) {
+		_cleanup_free_ char *state = NULL;
+		if (container_hook_state(a->opts->id, getpid(), a->bundle, a->rootfs, c,
+					 STATUS_CREATED, &state, e) < 0 ||
+		    hooks_run(&c->hooks.start_container, "startContainer", state, e) < 0)
+			return -1;
+	}
+	if (c->has_linux && c->linux_.has_seccomp && c->process.no_new_privileges &&
+	    seccomp_filter_load(&c->linux_.seccomp, NULL, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* The sync socket is gone once start may run: the error goes to the start fifo, where
+ * `start` reads it (one write, far below PIPE_BUF, so it arrives whole). */
+static void report_start_error(const struct init_args *a, const struct err *e)
+{
+	size_t len = strnlen(e->msg, sizeof e->msg);
+	if (a->status_fd < 0 || write(a->status_fd, e->msg, len) != (ssize_t)len)
+		log_error("%s", e->msg);
+}
+
 int init_main(const struct init_args *a)
 {
 	struct err e = { 0 };
@@ -245,30 +273,20 @@ int init_main(const struct init_args *a)
 		err_sys(&e, "unshare cgroup namespace");
 		goto fail;
 	}
-	if (prepare(a, (pid_t)m.value, &exe, &env, &e) < 0)
+	if (prepare(a, &exe, &env, &e) < 0)
 		goto fail;
 	if (sync_send(a->sync_fd, SYNC_READY, 0, NULL, -1, &e) < 0)
 		return 1;
 	close(a->sync_fd);
 	if (wait_exec_fifo(a->fifo_fd) < 0)
 		return 1;
-	const struct oci_config *c = a->config;
-	if (c->hooks.start_container.n) {
-		_cleanup_free_ char *state = NULL;
-		if (container_hook_state(a->opts->id, (pid_t)m.value, a->bundle, a->rootfs, c,
-					 STATUS_RUNNING, &state, &e) < 0 ||
-		    hooks_run(&c->hooks.start_container, "startContainer", state, &e) < 0) {
-			log_error("%s", e.msg);
-			return 1;
-		}
-	}
-	if (c->has_linux && c->linux_.has_seccomp && c->process.no_new_privileges &&
-	    seccomp_filter_load(&c->linux_.seccomp, NULL, &e) < 0) {
-		log_error("%s", e.msg);
+	if (start_container(a, &e) < 0) {
+		report_start_error(a, &e);
 		return 1;
 	}
-	execve(exe, c->process.args, env ? env : c->process.env);
-	log_error("exec %s: %s", exe, strerror(errno));
+	execve(exe, a->config->process.args, env ? env : a->config->process.env);
+	err_sys(&e, "exec %s", exe);
+	report_start_error(a, &e);
 	return 127;
 fail:
 	sync_send_error(a->sync_fd, &e);

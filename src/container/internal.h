@@ -16,11 +16,18 @@ struct init_args {
 	const char *bundle;           /* absolute */
 	int sync_fd;                  /* the child's end of the socketpair */
 	int fifo_fd;                  /* read end of the exec fifo */
+	int status_fd;                /* write end of the start fifo (START_FIFO_FILE) */
 	const struct ns_plan *plan;
 	bool slow_path;               /* join/unshare in the child instead of clone flags */
 	unsigned long unshare_flags;  /* slow path: namespaces to unshare in the child */
 	bool fork_init;               /* slow path: a pid/time ns needs one more fork */
 };
+
+/* Beside the exec fifo in the state dir. Only the init holds a write end, close-on-exec,
+ * so `start` reads from it either the init's error (a startContainer hook or the execve
+ * failed) or EOF once the user process runs: start can fail honestly, and poststart runs
+ * after the execve as the spec asks. */
+#define START_FIFO_FILE "start.fifo"
 
 /* Runs in the cloned child; returns only on failure, with the exit code. */
 int init_main(const struct init_args *a);

@@ -35,23 +35,56 @@ int exec_fifo_release(const char *root, const char *id, struct err *e)
 	return 0;
 }
 
-static void run_poststart(const char *root, const struct container_state *st)
+/* Read the start fifo to EOF: the init's execve closed its write end (success), or the
+ * init wrote why it did not get there and exited. Blocks for as long as the
+ * startContainer hooks take (their timeouts bound them). */
+static int await_exec(int fd, struct err *e)
+{
+	char msg[ERR_MSG_MAX];
+	size_t len = 0;
+	if (fcntl(fd, F_SETFL, 0) < 0)
+		return err_sys(e, "start fifo");
+	for (;;) {
+		ssize_t n = read(fd, msg + len, sizeof msg - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err_sys(e, "read start fifo");
+		if (n == 0 || (len += (size_t)n) == sizeof msg - 1)
+			break;
+	}
+	if (len == 0)
+		return 0;
+	msg[len] = '\0';
+	return err_set(e, 0, "%s", msg);
+}
+
+/* poststart runs in the runtime namespace once the user program runs (status "running").
+ * A failure is an error that stops the container (the spec's lifecycle step 9; runc 1.1
+ * also fails and kills it, though it runs poststart during create). */
+static int run_poststart(const struct runtime_opts *rt, const struct container_state *st,
+			 struct err *e)
 {
 	char path[PATH_MAX];
-	struct err e;
 	struct oci_config *c = NULL;
-	if (store_path(path, sizeof path, root, st->id, CONFIG_COPY, &e) < 0 ||
-	    oci_config_load(path, &c, &e) < 0) {
-		log_warn("poststart hooks: %s", e.msg);
-		return;
-	}
+	if (store_path(path, sizeof path, rt->root, st->id, CONFIG_COPY, e) < 0 ||
+	    oci_config_load(path, &c, e) < 0)
+		return err_wrap(e, "poststart hooks");
+	int r = 0;
 	if (c->hooks.poststart.n) {
 		_cleanup_free_ char *state = NULL;
-		if (state_render_hook(st, STATUS_RUNNING, &state, &e) < 0 ||
-		    hooks_run(&c->hooks.poststart, "poststart", state, &e) < 0)
-			log_warn("%s", e.msg);
+		r = state_render_hook(st, STATUS_RUNNING, &state, e);
+		if (r == 0)
+			r = hooks_run(&c->hooks.poststart, "poststart", state, e);
 	}
 	oci_config_free(c);
+	if (r < 0) {
+		struct err ke;
+		if (container_kill(rt, st->id, SIGKILL, true, &ke) < 0)
+			log_warn("stop after poststart failure: %s", ke.msg);
+		wait_pid_gone(st->pid, st->start_time, 10000);
+	}
+	return r;
 }
 
 static int start_locked(const struct runtime_opts *rt, const struct container_state *st,
@@ -66,10 +99,24 @@ static int start_locked(const struct runtime_opts *rt, const struct container_st
 		return err_set(e, EINVAL, "cannot start an already %s container",
 			       container_status_name(st->status));
 	}
+	/* Opened before the exec fifo is released: from then on only the init's write end
+	 * decides when we see EOF. A container created before the start fifo existed has
+	 * none, and nothing to wait for. */
+	char path[PATH_MAX];
+	if (store_path(path, sizeof path, rt->root, st->id, START_FIFO_FILE, e) < 0)
+		return -1;
+	_cleanup_close_ int status_fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (status_fd < 0 && errno != ENOENT)
+		return err_sys(e, "open start fifo");
 	if (exec_fifo_release(rt->root, st->id, e) < 0)
 		return -1;
-	run_poststart(rt->root, st);
-	return 0;
+	if (status_fd >= 0) {
+		int r = await_exec(status_fd, e);
+		unlink(path);
+		if (r < 0)
+			return -1;
+	}
+	return run_poststart(rt, st, e);
 }
 
 int container_start(const struct runtime_opts *rt, const char *id, struct err *e)

@@ -379,3 +379,13 @@ int hooks_run(const struct oci_hook_list *list, const char *kind, const char *st
 	}
 	return 0;
 }
+
+void hooks_run_warn(const struct oci_hook_list *list, const char *kind, const char *state_json)
+{
+	for (size_t i = 0; list && i < list->n; i++) {
+		struct err e;
+		log_debug("running %s hook #%zu (%s)", kind, i, list->hooks[i].path);
+		if (run_one(&list->hooks[i], kind, i, state_json, &e) < 0)
+			log_warn("%s", e.msg);
+	}
+}

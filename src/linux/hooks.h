@@ -8,3 +8,6 @@
  * (its path and index) and quotes the tail of its stderr. */
 int hooks_run(const struct oci_hook_list *list, const char *kind, const char *state_json,
 	      struct err *e);
+/* For hooks whose failure the spec makes a warning (poststop): every hook of the list runs,
+ * each failure is logged as a warning. */
+void hooks_run_warn(const struct oci_hook_list *list, const char *kind, const char *state_json);

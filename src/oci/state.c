@@ -137,12 +137,15 @@ static json_t *spec_state(const struct container_state *st, enum container_statu
 			  const char *owner)
 {
 	bool stopped = status == STATUS_STOPPED;
-	json_t *j = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s}",
+	json_t *j = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s}",
 		"ociVersion", OCI_SPEC_VERSION, "id", st->id,
 		"pid", (json_int_t)(stopped ? 0 : st->pid), "status", container_status_name(status),
-		"bundle", st->bundle, "rootfs", st->rootfs, "created", st->created);
+		"bundle", st->bundle, "rootfs", st->rootfs);
 	if (!j)
 		return NULL;
+	/* Hooks of a container still being created see no creation time yet. */
+	if (st->created && *st->created)
+		json_object_set_new(j, "created", json_string(st->created));
 	if (st->n_annotations)
 		json_object_set_new(j, "annotations", annotations_json(st));
 	if (owner)
