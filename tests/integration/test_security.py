@@ -38,3 +38,37 @@ def test_no_runtime_fds_and_cwd_inside(runtime, bundle):
     # ls opens one directory fd (3) to list /proc/self/fd
     assert fds in ([0, 1, 2], [0, 1, 2, 3]), r.out
     assert lines[-1] == "/"
+
+
+def test_apparmor_profile_without_apparmor_is_refused(runtime, bundle):
+    if os.path.exists("/sys/module/apparmor/parameters/enabled"):
+        pytest.skip("AppArmor is present on this host")
+    bundle.set_args("true")
+    bundle.process["apparmorProfile"] = "some-profile"
+    r = runtime.run(runtime.new_id(), bundle)
+    if runtime.is_runc:
+        # runc 1.1 ignores the profile where AppArmor is off
+        return
+    assert r.rc == 1, r
+    assert "apparmorProfile" in r.err and "not enabled" in r.err, r.err
+
+
+def test_selinux_label_without_selinux_is_refused(runtime, bundle):
+    # runc's behaviour: a process label where SELinux is off is an error
+    if os.path.exists("/sys/fs/selinux/enforce"):
+        pytest.skip("SELinux is on")
+    bundle.set_args("true")
+    bundle.process["selinuxLabel"] = "system_u:system_r:container_t:s0"
+    r = runtime.run(runtime.new_id(), bundle)
+    assert r.rc == 1, r
+    assert "selinux is disabled or not supported" in r.err, r.err
+
+
+def test_mount_label_unused_without_selinux(runtime, bundle):
+    if os.path.exists("/sys/fs/selinux/enforce"):
+        pytest.skip("SELinux is on")
+    if runtime.is_runc:
+        pytest.skip("runc 1.1 passes context= to mount(2) anyway and the kernel refuses it")
+    bundle.config["linux"]["mountLabel"] = "system_u:object_r:container_file_t:s0"
+    r = runtime.run_in(bundle, "echo", "ran")
+    assert r.rc == 0 and r.out == "ran\n", r
