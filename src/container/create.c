@@ -21,6 +21,7 @@
 #include "container/store.h"
 #include "container/sync.h"
 #include "linux/hooks.h"
+#include "linux/lsm.h"
 #include "linux/process.h"
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
@@ -109,7 +110,7 @@ static int load_bundle(struct create_ctx *x, struct err *e)
 		return err_sys(e, "rootfs (%s)", rootfs);
 	if (!S_ISDIR(st.st_mode))
 		return err_set(e, ENOTDIR, "rootfs (%s) is not a directory", rootfs);
-	if (process_sysctl_validate(c, e) < 0)
+	if (process_sysctl_validate(c, e) < 0 || lsm_validate(&c->process, e) < 0)
 		return err_wrap(e, "config.json");
 	if (c->has_linux && c->linux_.has_seccomp && seccomp_filter_check(&c->linux_.seccomp, e) < 0)
 		return err_wrap(e, "config.json");
@@ -312,6 +313,7 @@ static int do_create(struct create_ctx *x, struct created *out, struct err *e)
 	if (container_validate_id(x->o->id, e) < 0 || load_bundle(x, e) < 0 ||
 	    check_terminal_opts(x->o, x->config, e) < 0 || ns_plan_open(x->config, &x->plan, e) < 0)
 		return -1;
+	log_phase("parse");
 	int dfd = store_create(x->rt->root, x->o->id, e);
 	if (dfd < 0)
 		return -1;
@@ -322,15 +324,19 @@ static int do_create(struct create_ctx *x, struct created *out, struct err *e)
 	const struct oci_linux *l = &x->config->linux_;
 	if (cgroup_new(l->cgroups_path, x->o->id, &x->cg, e) < 0 || cgroup_create(x->cg, e) < 0)
 		return -1;
+	log_phase("cgroup");
 	if (spawn(x, e) < 0)
 		return -1;
+	log_phase("clone");
 	if (cgroup_enter(x->cg, x->pid, e) < 0)
 		return -1;
 	/* Always: the device rules apply even without linux.resources, as runc does. */
 	if (cgroup_apply_linux(x->cg, x->config->has_linux ? l : NULL, e) < 0)
 		return -1;
+	log_phase("cgroup-enter+resources");
 	if (sync_send(x->sock, SYNC_GO, x->pid, NULL, -1, e) < 0 || serve_init(x, e) < 0)
 		return -1;
+	log_phase("init-ready");
 	return record_state(x, out, e);
 }
 

@@ -20,6 +20,7 @@
 #include "container/internal.h"
 #include "container/store.h"
 #include "container/sync.h"
+#include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
 #include "linux/seccomp.h"
@@ -209,7 +210,7 @@ static void exec_child(struct exec_ctx *x, int sock)
 	const struct oci_linux *l = &x->config->linux_;
 	if (l->has_seccomp && !p->no_new_privileges && seccomp_filter_load(&l->seccomp, NULL, &e) < 0)
 		goto fail;
-	if (process_set_identity(p, &e) < 0)
+	if (lsm_validate(p, &e) < 0 || lsm_apply(p, &e) < 0 || process_set_identity(p, &e) < 0)
 		goto fail;
 	int keep = 3 + x->o->preserve_fds;
 	for (int fd = 3; fd < keep; fd++)

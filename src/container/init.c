@@ -19,6 +19,7 @@
 #include "container/internal.h"
 #include "container/sync.h"
 #include "linux/hooks.h"
+#include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/procfs.h"
 #include "linux/process.h"
@@ -205,9 +206,12 @@ static int prepare(const struct init_args *a, char **exe, char ***env, struct er
 	struct rootfs_ctx rc = { .config = c, .rootfs = a->rootfs, .bundle = a->bundle,
 				 .console_fd = -1, .no_pivot = a->opts->no_pivot,
 				 .userns = oci_config_namespace(c, OCI_NS_USER) != NULL };
-	if (rootfs_prepare(&rc, e) < 0 || run_create_hooks(a, e) < 0 ||
-	    rootfs_pivot(&rc, e) < 0)
+	if (rootfs_prepare(&rc, e) < 0)
 		return -1;
+	log_phase("init: mounts");
+	if (run_create_hooks(a, e) < 0 || rootfs_pivot(&rc, e) < 0)
+		return -1;
+	log_phase("init: pivot");
 	if (c->process.terminal && setup_terminal(a, e) < 0)
 		return -1;
 	if (make_cwd(c->process.cwd, e) < 0)
@@ -222,8 +226,10 @@ static int prepare(const struct init_args *a, char **exe, char ***env, struct er
 	if (c->has_linux && c->linux_.has_seccomp && !nnp &&
 	    seccomp_filter_load(&c->linux_.seccomp, NULL, e) < 0)
 		return -1;
-	if (process_set_identity(&c->process, e) < 0)
+	log_phase("init: seccomp");
+	if (lsm_apply(&c->process, e) < 0 || process_set_identity(&c->process, e) < 0)
 		return -1;
+	log_phase("init: identity");
 	return seal_fds(a, e);
 }
 
