@@ -150,6 +150,11 @@ static int setup_proc_writes(const struct init_args *a, struct err *e)
 static int setup_process(const struct init_args *a, struct err *e)
 {
 	const struct oci_process *p = &a->config->process;
+	/* In its cgroup now: drop the affinity inherited from the caller (e.g. taskset), as
+	 * runc >= 1.2 does; before the scheduler, which SCHED_DEADLINE cares about. The
+	 * spec's execCPUAffinity does not apply to the init. */
+	if (process_set_cpu_affinity(NULL, "CPU affinity", e) < 0)
+		return -1;
 	if (process_set_rlimits(p, e) < 0 || process_set_sched_attrs(a->config, p, e) < 0)
 		return -1;
 	if (chdir(p->cwd) < 0)

@@ -318,11 +318,18 @@ static int set_scheduler(const struct oci_config *c, const struct oci_scheduler 
 		return 0;
 	/* SCHED_DEADLINE needs the task's affinity to span its root domain; a cpuset
 	 * restriction makes the kernel answer EPERM (runc gives the same hint). */
-	if (errno == EPERM && s->policy == SCHED_DEADLINE && c->has_linux &&
-	    c->linux_.has_resources && c->linux_.resources.has_cpu && c->linux_.resources.cpu.cpus &&
-	    *c->linux_.resources.cpu.cpus)
+	const struct oci_cpu *cpu = c->has_linux && c->linux_.has_resources &&
+		c->linux_.resources.has_cpu ? &c->linux_.resources.cpu : NULL;
+	if (errno == EPERM && s->policy == SCHED_DEADLINE && cpu && cpu->cpus && *cpu->cpus)
 		return err_sys(e, "process.scheduler: %s can't be used together with linux.resources.cpu.cpus",
 			       sched_policy_name(s->policy));
+	/* With RT group scheduling (cgroup v1 cpu controller) a new cgroup has no realtime
+	 * budget: the kernel refuses SCHED_FIFO/SCHED_RR until the config grants one. */
+	if (errno == EPERM && (s->policy == SCHED_FIFO || s->policy == SCHED_RR) &&
+	    !(cpu && cpu->has_realtime_runtime))
+		return err_sys(e, "process.scheduler: %s priority %d (the container's cgroup may need "
+			       "linux.resources.cpu.realtimeRuntime)", sched_policy_name(s->policy),
+			       (int)s->priority);
 	return err_sys(e, "process.scheduler: sched_setattr %s nice %d priority %d flags %#llx",
 		       sched_policy_name(s->policy), (int)s->nice, (int)s->priority,
 		       (unsigned long long)s->flags);
@@ -432,6 +439,22 @@ static int set_memory_policy(const struct oci_memory_policy *mp, struct err *e)
 	if (syscall(SYS_set_mempolicy, mode, maskp, maxnode) < 0)
 		return err_sys(e, "linux.memoryPolicy: set_mempolicy %s nodes \"%s\"", mp->mode,
 			       mp->nodes ? mp->nodes : "");
+	return 0;
+}
+
+int process_set_cpu_affinity(const char *cpus, const char *field, struct err *e)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	if (!cpus || !*cpus) {
+		/* Every CPU: the kernel narrows it to what the cpuset allows. */
+		for (int i = 0; i < CPU_SETSIZE; i++)
+			CPU_SET(i, &set);
+	} else if (process_parse_id_list(cpus, (unsigned long *)(void *)&set, CPU_SETSIZE, e) < 0) {
+		return err_wrap(e, "%s", field);
+	}
+	if (sched_setaffinity(0, sizeof set, &set) < 0)
+		return err_sys(e, "%s: sched_setaffinity \"%s\"", field, cpus && *cpus ? cpus : "all");
 	return 0;
 }
 

@@ -16,6 +16,12 @@ int process_apply_sysctl(const struct oci_config *c, int proc_fd, struct err *e)
 /* Writes through proc_fd (a verified procfs handle), never through a container path. */
 int process_set_oom_score_adj(int proc_fd, int value, struct err *e);
 int process_set_rlimits(const struct oci_process *p, struct err *e);
+/* CPU affinity of the calling process: the list ("0-3,7"), or every CPU the cpuset allows
+ * when cpus is NULL or "". The init resets its affinity after joining its cgroup, so it
+ * does not inherit the caller's (runc >= 1.2 too; execCPUAffinity is for exec only:
+ * `initial` before the cgroup transition, `final` after it). field names the config field
+ * in errors. */
+int process_set_cpu_affinity(const char *cpus, const char *field, struct err *e);
 /* personality, scheduler, ioPriority, memoryPolicy: whichever the config sets. */
 int process_set_sched_attrs(const struct oci_config *c, const struct oci_process *p, struct err *e);
 /* Switch to process.user (additional gids, gid, uid, umask) keeping the capabilities the
