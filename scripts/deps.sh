@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(meson ninja-build gcc pkg-config libjansson-dev libseccomp-dev libcap-dev
       busybox-static python3 python3-pytest python3-pytest-timeout python3-pytest-xdist
-      iproute2 procps util-linux)
+      python3-jsonschema iproute2 procps util-linux)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

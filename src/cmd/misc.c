@@ -44,5 +44,3 @@ NOT_YET(cmd_update, "update", "update container resource constraints");
 NOT_YET(cmd_events, "events", "display container events such as OOM notifications, cpu, memory, and IO usage statistics");
 NOT_YET(cmd_checkpoint, "checkpoint", "checkpoint a running container");
 NOT_YET(cmd_restore, "restore", "restore a container from a previous checkpoint");
-
-NOT_YET(cmd_features, "features", "show the enabled features");

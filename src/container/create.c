@@ -86,6 +86,24 @@ struct create_ctx {
 	int pty_master;
 };
 
+/* Fields the parser understands but the runtime does not implement yet: refused, never
+ * silently ignored (`features` reports them as not enabled). */
+static int refuse_unimplemented(const struct oci_config *c, struct err *e)
+{
+	for (size_t i = 0; i < c->n_mounts; i++)
+		if (c->mounts[i].n_uid_mappings || c->mounts[i].n_gid_mappings)
+			return err_set(e, ENOTSUP, "config.json: mounts[%zu]: uidMappings/gidMappings "
+				       "(idmapped mounts) are not supported yet", i);
+	if (!c->has_linux)
+		return 0;
+	if (c->linux_.n_net_devices)
+		return err_set(e, ENOTSUP, "config.json: linux.netDevices: moving network devices "
+			       "into the container is not supported yet");
+	if (c->linux_.has_intel_rdt)
+		return err_set(e, ENOTSUP, "config.json: linux.intelRdt: Intel RDT is not supported");
+	return 0;
+}
+
 static int load_bundle(struct create_ctx *x, struct err *e)
 {
 	const char *b = x->o->bundle && *x->o->bundle ? x->o->bundle : ".";
@@ -116,7 +134,7 @@ static int load_bundle(struct create_ctx *x, struct err *e)
 		return err_wrap(e, "config.json");
 	if (!oci_config_namespace(c, OCI_NS_MOUNT))
 		return err_set(e, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
-	return 0;
+	return refuse_unimplemented(c, e);
 }
 
 static int check_terminal_opts(const struct create_opts *o, const struct oci_config *c,

@@ -412,6 +412,22 @@ static int name_lookup(const struct name_value *table, const char *name)
 	return -1;
 }
 
+static const char *const *table_names(const struct name_value *table, const char **names,
+				     size_t cap)
+{
+	size_t n = 0;
+	for (; table->name && n + 1 < cap; table++)
+		names[n++] = table->name;
+	names[n] = NULL;
+	return names;
+}
+
+const char *const *process_mempolicy_names(bool flags)
+{
+	static const char *modes[16], *flag_names[16];
+	return flags ? table_names(mpol_flags, flag_names, 16) : table_names(mpol_modes, modes, 16);
+}
+
 /* Enough for any kernel: MAX_NUMNODES is at most 1 << CONFIG_NODES_SHIFT(10). */
 #define MPOL_MAX_NODES 1024
 

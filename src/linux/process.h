@@ -22,6 +22,8 @@ int process_set_rlimits(const struct oci_process *p, struct err *e);
  * `initial` before the cgroup transition, `final` after it). field names the config field
  * in errors. */
 int process_set_cpu_affinity(const char *cpus, const char *field, struct err *e);
+/* The linux.memoryPolicy modes (or flags) set_mempolicy is given, NULL-terminated. */
+const char *const *process_mempolicy_names(bool flags);
 /* personality, scheduler, ioPriority, memoryPolicy: whichever the config sets. */
 int process_set_sched_attrs(const struct oci_config *c, const struct oci_process *p, struct err *e);
 /* Switch to process.user (additional gids, gid, uid, umask) keeping the capabilities the

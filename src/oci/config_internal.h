@@ -87,5 +87,10 @@ void config_linux_clear(struct oci_linux *l);
 int config_seccomp_from_json(const json_t *v, const char *path, struct oci_seccomp *s,
 			     struct err *e);
 void config_seccomp_clear(struct oci_seccomp *s);
+/* The names linux.seccomp recognizes (NULL-terminated), for the features document. */
+enum config_seccomp_names {
+	SECCOMP_NAMES_ACTIONS, SECCOMP_NAMES_OPERATORS, SECCOMP_NAMES_ARCHS, SECCOMP_NAMES_FLAGS
+};
+const char *const *config_seccomp_names(enum config_seccomp_names which);
 /* Rules that span several fields (namespaces against mappings, hostname, ...). */
 int config_check(const struct oci_config *c, struct err *e);

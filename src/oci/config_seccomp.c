@@ -29,6 +29,21 @@ static const char *const filter_flags[] = {
 	"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL,
 };
 
+const char *const *config_seccomp_names(enum config_seccomp_names which)
+{
+	switch (which) {
+	case SECCOMP_NAMES_ACTIONS:
+		return actions;
+	case SECCOMP_NAMES_OPERATORS:
+		return operators;
+	case SECCOMP_NAMES_ARCHS:
+		return architectures;
+	case SECCOMP_NAMES_FLAGS:
+		return filter_flags;
+	}
+	return NULL;
+}
+
 /* The kernel passes syscalls six arguments (struct seccomp_data.args[6]). */
 #define SYSCALL_ARGS_MAX 6
 
