@@ -60,6 +60,10 @@ static int parse_global(struct global *g, int *i, int argc, char **argv, struct 
 	};
 	for (; *i < argc && argv[*i][0] == '-' && argv[*i][1]; (*i)++) {
 		int r = args_parse_one(opts, i, argc, argv, e);
+		if (r == ARGS_USAGE_ERROR) {
+			printf("Incorrect Usage. %s\n\n", e->msg);
+			print_help();
+		}
 		if (r < 0)
 			return -1;
 		if (r == 1)
@@ -96,6 +100,25 @@ static int check_global(struct global *g, struct err *e)
 	return 0;
 }
 
+/* As runc: "Incorrect Usage." and the help on stdout, the rule (after the program name as
+ * invoked) on stderr, status 1. */
+static int usage_error(const char *prog, const struct cmd *c, int argc)
+{
+	struct err e;
+	printf("Incorrect Usage.\n\n");
+	args_usage(c);
+	if (c->min_args == c->max_args)
+		err_set(&e, 0, "%s: \"%s\" requires exactly %d argument(s)", prog, c->name,
+			c->min_args);
+	else if (argc < c->min_args)
+		err_set(&e, 0, "%s: \"%s\" requires a minimum of %d argument(s)", prog, c->name,
+			c->min_args);
+	else
+		err_set(&e, 0, "%s: \"%s\" requires a maximum of %d argument(s)", prog, c->name,
+			c->max_args);
+	return cmd_fail(&e);
+}
+
 int main(int argc, char **argv)
 {
 	struct global g = { .root = OCIRUN_DEFAULT_ROOT };
@@ -127,16 +150,14 @@ int main(int argc, char **argv)
 			args_usage(*c);
 			return 0;
 		}
+		if (r == ARGS_USAGE_ERROR) {
+			printf("Incorrect Usage: %s\n\n", e.msg);
+			args_usage(*c);
+		}
 		if (r < 0 || check_global(&g, &e) < 0)
 			return cmd_fail(&e);
-		if (cargc < (*c)->min_args || ((*c)->max_args >= 0 && cargc > (*c)->max_args)) {
-			if ((*c)->min_args == 1 && cargc == 0 && (*c)->args && strstr((*c)->args, "container-id"))
-				err_set(&e, EINVAL, "%s: \"%s\" requires a minimum of 1 argument", name, name);
-			else
-				err_set(&e, EINVAL, "%s: incorrect number of arguments (%d), usage: ocirun %s %s",
-					name, cargc, name, (*c)->args ? (*c)->args : "");
-			return cmd_fail(&e);
-		}
+		if (cargc < (*c)->min_args || ((*c)->max_args >= 0 && cargc > (*c)->max_args))
+			return usage_error(argv[0], *c, cargc);
 		return (*c)->run(&g, cargc, cargv);
 	}
 	err_set(&e, EINVAL, "no such command: %s", name);

@@ -37,7 +37,7 @@ static int set_opt(const struct opt *o, const char *v, struct err *e)
 	switch (o->type) {
 	case OPT_BOOL:
 		if (parse_bool(v, o->dest) < 0)
-			return err_set(e, EINVAL, "invalid value \"%s\" for flag -%s", v, o->name);
+			return err_set(e, 0, "invalid value \"%s\" for flag -%s: parse error", v, o->name);
 		return 0;
 	case OPT_STRING:
 		*(const char **)o->dest = v;
@@ -47,7 +47,7 @@ static int set_opt(const struct opt *o, const char *v, struct err *e)
 		errno = 0;
 		long n = strtol(v, &end, 10);
 		if (errno || *end || end == v || n < INT_MIN || n > INT_MAX)
-			return err_set(e, EINVAL, "invalid value \"%s\" for flag -%s", v, o->name);
+			return err_set(e, 0, "invalid value \"%s\" for flag -%s: parse error", v, o->name);
 		*(int *)o->dest = (int)n;
 		return 0;
 	}
@@ -75,14 +75,17 @@ int args_parse_one(const struct opt *opts, int *i, int argc, char **argv, struct
 	if (!o) {
 		if ((len == 1 && *name == 'h') || (len == 4 && !strncmp(name, "help", 4)))
 			return 1;
-		return err_set(e, EINVAL, "flag provided but not defined: -%.*s", (int)len, name);
+		err_set(e, 0, "flag provided but not defined: -%.*s", (int)len, name);
+		return ARGS_USAGE_ERROR;
 	}
 	const char *v = eq ? eq + 1 : NULL;
 	if (!v && o->type == OPT_BOOL)
 		v = "true";
 	if (!v) {
-		if (*i + 1 >= argc)
-			return err_set(e, EINVAL, "flag needs an argument: -%s", o->name);
+		if (*i + 1 >= argc) {
+			err_set(e, 0, "flag needs an argument: -%s", o->name);
+			return ARGS_USAGE_ERROR;
+		}
 		v = argv[++*i];
 	}
 	return set_opt(o, v, e);
@@ -115,9 +118,12 @@ int args_parse(const struct cmd *c, int *argc, char **argv, struct err *e)
 
 void args_usage(const struct cmd *c)
 {
-	printf("NAME:\n   ocirun %s - %s\n\nUSAGE:\n   ocirun %s [command options] %s\n",
-	       c->name, c->summary, c->name, c->args ? c->args : "");
-	if (!c->opts || !c->opts->name)
+	bool has_opts = c->opts && c->opts->name;
+	printf("NAME:\n   ocirun %s - %s\n\nUSAGE:\n   ocirun %s%s %s\n", c->name, c->summary,
+	       c->name, has_opts ? " [command options]" : "", c->args ? c->args : "");
+	if (c->help)
+		printf("\n%s", c->help);
+	if (!has_opts)
 		return;
 	printf("\nOPTIONS:\n");
 	for (const struct opt *o = c->opts; o->name; o++) {

@@ -38,6 +38,9 @@ struct cmd {
 	const char *name;
 	const char *args;       /* "<container-id>" */
 	const char *summary;
+	/* Printed by --help after the usage line: what the arguments are, a description, an
+	 * example (runc's depth); NULL for none. */
+	const char *help;
 	const struct opt *opts;
 	/* positional args before option parsing stops (exec: the command after the id), -1: never */
 	int stop_after;
@@ -47,7 +50,9 @@ struct cmd {
 };
 
 /* Parse opts out of argv (argv[0] is the command name); on return argv[0..*argc) hold the
- * positional arguments. Returns 1 when --help was given, 0 on success, -1 on error. */
+ * positional arguments. Returns 1 when --help was given, 0 on success, -1 on error,
+ * ARGS_USAGE_ERROR for an unknown flag or a missing value (runc then prints the usage). */
+#define ARGS_USAGE_ERROR (-2)
 int args_parse(const struct cmd *c, int *argc, char **argv, struct err *e);
 /* Parse the option at argv[*i] (advancing *i past its value); 1 for -h/--help. */
 int args_parse_one(const struct opt *opts, int *i, int argc, char **argv, struct err *e);

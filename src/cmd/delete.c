@@ -19,5 +19,12 @@ static const struct opt opts[] = {
 
 const struct cmd cmd_delete = {
 	.name = "delete", .args = "<container-id>", .summary = "delete any resources held by the container often used with detached container",
-	.opts = opts, .stop_after = -1, .min_args = 1, .max_args = -1, .run = run,
+	.help = "Where \"<container-id>\" is the name for the instance of the container.\n\n"
+		"DESCRIPTION:\n"
+		"   The delete command removes what a container holds: its cgroups, its state, and\n"
+		"with --force its processes. The poststop hooks run last.\n\n"
+		"EXAMPLE:\n"
+		"   To delete the stopped container \"web01\":\n\n"
+		"       # ocirun delete web01\n",
+	.opts = opts, .stop_after = -1, .min_args = 1, .max_args = 1, .run = run,
 };

@@ -24,5 +24,8 @@ static int run(struct global *g, int argc, char **argv)
 
 const struct cmd cmd_features = {
 	.name = "features", .summary = "show the enabled features",
+	.help = "DESCRIPTION:\n"
+		"   Show what this runtime recognizes and implements, as the OCI runtime\n"
+		"specification's features document (features.md), in JSON.\n",
 	.stop_after = -1, .min_args = 0, .max_args = 0, .run = run,
 };

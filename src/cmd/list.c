@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "build_config.h"
 #include "cmd/cmd.h"
 
 static const char *format = "table";
@@ -80,5 +81,10 @@ static const struct opt opts[] = {
 
 const struct cmd cmd_list = {
 	.name = "list", .summary = "lists containers started by ocirun with the given root",
+	.help = "The state root is the global option \"--root\" (default: \"" OCIRUN_DEFAULT_ROOT "\").\n\n"
+		"EXAMPLE:\n"
+		"   To list the containers under the default root, then under another one:\n\n"
+		"       # ocirun list\n"
+		"       # ocirun --root /run/other list\n",
 	.opts = opts, .stop_after = -1, .min_args = 0, .max_args = 0, .run = run,
 };

@@ -100,5 +100,7 @@ static const struct opt opts[] = {
 const struct cmd cmd_ps = {
 	.name = "ps", .args = "<container-id> [ps options]",
 	.summary = "ps displays the processes running inside a container",
+	.help = "Where \"<container-id>\" is the name for the instance of the container and\n"
+		"\"[ps options]\" are passed to ps(1) (default: -ef); --format json prints the pids.\n",
 	.opts = opts, .stop_after = 1, .min_args = 1, .max_args = -1, .run = run,
 };

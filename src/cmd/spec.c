@@ -42,5 +42,16 @@ static const struct opt opts[] = {
 
 const struct cmd cmd_spec = {
 	.name = "spec", .summary = "create a new specification file", .opts = opts,
+	.help = "DESCRIPTION:\n"
+		"   The spec command writes a starter configuration file, \"config.json\", into the\n"
+		"bundle directory (the current one unless --bundle). It runs \"sh\" in the root\n"
+		"filesystem \"rootfs\" of the bundle; edit process.args and the rest to taste.\n"
+		"With --rootless it writes a configuration for a container started without root.\n\n"
+		"EXAMPLE:\n"
+		"   To run a shell in a busybox root filesystem:\n\n"
+		"       # mkdir -p bundle/rootfs && cd bundle\n"
+		"       # (unpack an image into rootfs)\n"
+		"       # ocirun spec\n"
+		"       # ocirun run shell1\n",
 	.stop_after = -1, .min_args = 0, .max_args = 0, .run = run,
 };

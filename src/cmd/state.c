@@ -23,5 +23,9 @@ static int run(struct global *g, int argc, char **argv)
 
 const struct cmd cmd_state = {
 	.name = "state", .args = "<container-id>", .summary = "output the state of a container",
+	.help = "Where \"<container-id>\" is the name for the instance of the container.\n\n"
+		"DESCRIPTION:\n"
+		"   The state command prints the state of the container as the OCI runtime\n"
+		"specification defines it (id, pid, status, bundle, annotations), in JSON.\n",
 	.stop_after = -1, .min_args = 1, .max_args = 1, .run = run,
 };

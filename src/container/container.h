@@ -17,12 +17,15 @@ struct create_opts {
 	const char *bundle;         /* NULL: cwd */
 	const char *pid_file;
 	const char *console_socket;
+	const char *pidfd_socket;   /* receives a pidfd of the init (runc >= 1.2) */
 	bool no_pivot;
 	bool no_new_keyring;
 	int preserve_fds;
 	/* Set by `run` in the foreground with process.terminal and no console socket: the
 	 * parent keeps the pty master and relays the caller's terminal. */
 	bool foreground;
+	/* run: do not become a child subreaper (the init is our child anyway). */
+	bool no_subreaper;
 };
 
 /* A container created by this process (create or run), still under its control. */

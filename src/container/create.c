@@ -21,6 +21,7 @@
 #include "container/store.h"
 #include "container/sync.h"
 #include "linux/hooks.h"
+#include "linux/pidfd.h"
 #include "linux/lsm.h"
 #include "linux/process.h"
 #include "linux/seccomp.h"
@@ -84,6 +85,8 @@ struct create_ctx {
 	pid_t child;    /* the clone (intermediate in the double-fork case) */
 	pid_t pid;      /* the init */
 	int pty_master;
+	int pidfd_sock;  /* --pidfd-socket, connected before anything is created */
+	int listen_fds;  /* LISTEN_FDS of systemd socket activation meant for us */
 };
 
 /* Fields the parser understands but the runtime does not implement yet: refused, never
@@ -101,6 +104,33 @@ static int refuse_unimplemented(const struct oci_config *c, struct err *e)
 			       "into the container is not supported yet");
 	if (c->linux_.has_intel_rdt)
 		return err_set(e, ENOTSUP, "config.json: linux.intelRdt: Intel RDT is not supported");
+	return 0;
+}
+
+/* systemd socket activation, as runc does it: when LISTEN_PID is us, the LISTEN_FDS fds
+ * from 3 on go to the container before the --preserve-fds ones, and the process is told
+ * with LISTEN_FDS=N and LISTEN_PID=1 in its environment. */
+static int take_listen_fds(struct create_ctx *x, struct err *e)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	char *end;
+	if (!pid || !fds || strtol(pid, &end, 10) != (long)getpid() || *end)
+		return 0;
+	long n = strtol(fds, &end, 10);
+	if (*end || n <= 0 || n > 1024)
+		return 0;
+	struct oci_process *p = &x->config->process;
+	char **env = realloc(p->env, (p->n_env + 3) * sizeof *env);
+	if (!env)
+		return err_set(e, ENOMEM, "LISTEN_FDS");
+	p->env = env;
+	if (asprintf(&env[p->n_env], "LISTEN_FDS=%ld", n) < 0)
+		return err_set(e, ENOMEM, "LISTEN_FDS");
+	env[++p->n_env] = NULL;
+	if (!(env[p->n_env] = strdup("LISTEN_PID=1")))
+		return err_set(e, ENOMEM, "LISTEN_FDS");
+	env[++p->n_env] = NULL;
+	x->listen_fds = (int)n;
 	return 0;
 }
 
@@ -184,6 +214,7 @@ static int spawn(struct create_ctx *x, struct err *e)
 	struct init_args a = {
 		.config = x->config, .opts = x->o, .rootfs = x->rootfs, .bundle = x->bundle,
 		.sync_fd = sv[1], .fifo_fd = x->fifo_rd, .status_fd = x->status_wr,
+		.listen_fds = x->listen_fds,
 		.plan = &x->plan, .slow_path = slow,
 		.unshare_flags = slow ? x->plan.new_flags & ~(unsigned long)CLONE_NEWCGROUP : 0,
 		.fork_init = slow && (x->plan.new_flags & (CLONE_NEWPID | CLONE_NEWTIME) ||
@@ -329,7 +360,10 @@ static int copy_config(struct create_ctx *x, struct err *e)
 static int do_create(struct create_ctx *x, struct created *out, struct err *e)
 {
 	if (container_validate_id(x->o->id, e) < 0 || load_bundle(x, e) < 0 ||
-	    check_terminal_opts(x->o, x->config, e) < 0 || ns_plan_open(x->config, &x->plan, e) < 0)
+	    take_listen_fds(x, e) < 0 || check_terminal_opts(x->o, x->config, e) < 0 ||
+	    ns_plan_open(x->config, &x->plan, e) < 0)
+		return -1;
+	if (x->o->pidfd_socket && (x->pidfd_sock = pidfd_socket_connect(x->o->pidfd_socket, e)) < 0)
 		return -1;
 	log_phase("parse");
 	int dfd = store_create(x->rt->root, x->o->id, e);
@@ -355,6 +389,9 @@ static int do_create(struct create_ctx *x, struct created *out, struct err *e)
 	if (sync_send(x->sock, SYNC_GO, x->pid, NULL, -1, e) < 0 || serve_init(x, e) < 0)
 		return -1;
 	log_phase("init-ready");
+	/* The init is set up and waits for start, as when runc sends it. */
+	if (x->pidfd_sock >= 0 && pidfd_socket_send(x->pidfd_sock, x->pid, "standard", e) < 0)
+		return -1;
 	return record_state(x, out, e);
 }
 
@@ -377,7 +414,7 @@ int container_create(const struct runtime_opts *rt, const struct create_opts *o,
 		     struct created *out, struct err *e)
 {
 	struct create_ctx x = { .rt = rt, .o = o, .sock = -1, .fifo_rd = -1, .status_wr = -1,
-				.pty_master = -1 };
+				.pty_master = -1, .pidfd_sock = -1 };
 	memset(out, 0, sizeof *out);
 	out->pty_master = -1;
 	int r = do_create(&x, out, e);
@@ -407,6 +444,7 @@ int container_create(const struct runtime_opts *rt, const struct create_opts *o,
 	if (x.fifo_rd >= 0)
 		close(x.fifo_rd);
 	closep(&x.status_wr);
+	closep(&x.pidfd_sock);
 	oci_config_free(x.config);
 	return r;
 }

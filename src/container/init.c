@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/keyctl.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -47,7 +48,8 @@ static void reset_signals(void)
 }
 
 /* Slow path: join namespaces by path, unshare the new ones, fork once more when a pid or
- * time namespace only applies to children. The intermediate reports the init's pid. */
+ * time namespace only applies to children. The intermediate reports the init's pid and
+ * exits; the init is a sibling of it. */
 static int enter_namespaces(const struct init_args *a, struct err *e)
 {
 	if (ns_plan_join(a->plan, e) < 0)
@@ -64,7 +66,10 @@ static int enter_namespaces(const struct init_args *a, struct err *e)
 		return 0;
 	if ((a->unshare_flags & CLONE_NEWTIME) && ns_write_time_offsets(a->config, e) < 0)
 		return -1;
-	pid_t pid = fork();
+	/* CLONE_PARENT: the init is the runtime's child, as in the fast path, so `run` can
+	 * wait for it without being a subreaper (--no-subreaper; runc's nsexec does the same). */
+	struct clone_args ca = { .flags = CLONE_PARENT };
+	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
 	if (pid < 0)
 		return err_sys(e, "fork container init");
 	if (pid > 0) {
@@ -165,7 +170,7 @@ static int setup_process(const struct init_args *a, struct err *e)
 /* CVE-2024-21626: nothing of the runtime but the fds asked for may reach the container. */
 static int seal_fds(const struct init_args *a, struct err *e)
 {
-	int keep = 3 + a->opts->preserve_fds;
+	int keep = 3 + a->listen_fds + a->opts->preserve_fds;
 	for (int fd = 3; fd < keep; fd++)
 		if (fcntl(fd, F_SETFD, 0) < 0)
 			return err_sys(e, "--preserve-fds: fd %d", fd);

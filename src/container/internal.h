@@ -17,6 +17,7 @@ struct init_args {
 	int sync_fd;                  /* the child's end of the socketpair */
 	int fifo_fd;                  /* read end of the exec fifo */
 	int status_fd;                /* write end of the start fifo (START_FIFO_FILE) */
+	int listen_fds;               /* systemd socket activation fds after stdio */
 	const struct ns_plan *plan;
 	bool slow_path;               /* join/unshare in the child instead of clone flags */
 	unsigned long unshare_flags;  /* slow path: namespaces to unshare in the child */

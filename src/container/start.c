@@ -168,8 +168,9 @@ int container_run(const struct runtime_opts *rt, const struct create_opts *o, bo
 {
 	struct create_opts co = *o;
 	co.foreground = !detach;
-	/* Processes of a double-forked init come back to us to be reaped. */
-	if (!detach)
+	/* The init is our child (the slow path forks it with CLONE_PARENT); as subreaper we
+	 * also reap what it leaves behind when it dies before its children. */
+	if (!detach && !o->no_subreaper)
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
 	struct created cr;
 	if (container_create(rt, &co, &cr, e) < 0)
