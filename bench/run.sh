@@ -385,7 +385,7 @@ if want 6; then
 		if [ -n "${rss[$rt]:-}" ]; then sample 6a "$rt" "${rss[$rt]}"
 		else failed 6a "$rt" "run under /usr/bin/time failed"; fi
 		if lim=$(memsearch "$rt"); then
-			note=""
+			note="binary search, 4 KiB steps"
 			[ "$lim" = 65536 ] && note="≤ 64 KiB (lower bound of the search)"
 			sample 6b "$rt" "$lim" "$note"
 		else
@@ -414,7 +414,10 @@ python3 "$lib/report.py" "$res" "$rtlist"
 [ -f "$res/failed.txt" ] && { echo; echo "failures:"; sed 's/\t/: /; s/\t/: /' "$res/failed.txt"; }
 echo
 echo "raw results, table.md and results.png in $res"
-if [ $quick = 0 ] && [ "$scenarios" = 1,2,3,4,5,6,7 ] && [ -f "$res/results.png" ]; then
+# bench/results.png (the README's) is replaced only by a full run of every scenario in
+# which every runtime asked for was measured.
+if [ $quick = 0 ] && [ "$scenarios" = 1,2,3,4,5,6,7 ] && [ "$rtlist" = "$runtimes" ] \
+		&& [ -f "$res/results.png" ]; then
 	cp "$res/results.png" "$here/results.png"
 	echo "plot copied to bench/results.png"
 fi
