@@ -1,9 +1,35 @@
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "cmd/cmd.h"
 
 static struct exec_opts o;
 static struct strv env, gids, caps;
+
+/* runc reads -g as a list of integers while parsing flags: a bad one is a usage error
+ * (exit 1), not an exec failure. */
+static int check_gids(char **v, struct err *e)
+{
+	for (; v && *v; v++) {
+		char *end;
+		errno = 0;
+		long long n = strtoll(*v, &end, 10);
+		if (errno || *end || end == *v || n < 0 || n > INT32_MAX)
+			return err_set(e, 0, "invalid value \"%s\" for flag -additional-gids: parse error",
+				       *v);
+	}
+	return 0;
+}
+
+/* As runc: every failure of exec itself is "exec failed: ..." with status 255, so that it
+ * cannot be taken for the exit status of the process; success returns the process's. */
+static int exec_fail(struct err *e)
+{
+	err_wrap(e, "exec failed");
+	cmd_fail(e);
+	return 255;
+}
 
 static int run(struct global *g, int argc, char **argv)
 {
@@ -15,12 +41,14 @@ static int run(struct global *g, int argc, char **argv)
 	o.env = env.v;
 	o.additional_gids = gids.v;
 	o.caps = caps.v;
-	if (o.preserve_fds < 0) {
-		err_set(&e, 22, "--preserve-fds: must not be negative");
+	if (check_gids(gids.v, &e) < 0)
 		return cmd_fail(&e);
+	if (o.preserve_fds < 0) {
+		err_set(&e, 0, "--preserve-fds: must not be negative");
+		return exec_fail(&e);
 	}
 	if (container_exec(&g->rt, &o, &status, &e) < 0)
-		return cmd_fail(&e);
+		return exec_fail(&e);
 	return status;
 }
 

@@ -136,19 +136,30 @@ int terminal_send_console(const char *socket_path, int fd, struct err *e)
 	return 0;
 }
 
+/* The caller's terminal: stdin, else stdout (`run ... </dev/null` on a terminal). */
+static int caller_tty(void)
+{
+	if (isatty(STDIN_FILENO))
+		return STDIN_FILENO;
+	return isatty(STDOUT_FILENO) ? STDOUT_FILENO : -1;
+}
+
 static void copy_winsize(int from, int to)
 {
 	struct winsize ws;
-	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
+	if (from >= 0 && ioctl(from, TIOCGWINSZ, &ws) == 0)
 		ioctl(to, TIOCSWINSZ, &ws);
 }
 
+/* Copy what is readable now; false at EOF or on an error (EIO once every slave is closed). */
 static bool pump(int from, int to)
 {
 	char buf[8192];
 	ssize_t n = read(from, buf, sizeof buf);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
 	if (n <= 0)
-		return n < 0 && (errno == EINTR || errno == EAGAIN);
+		return false;
 	for (ssize_t off = 0; off < n;) {
 		ssize_t w = write(to, buf + off, (size_t)(n - off));
 		if (w < 0 && errno == EINTR)
@@ -160,54 +171,66 @@ static bool pump(int from, int to)
 	return true;
 }
 
+/* One signal read from signal_fd: resize, or forward to pid. true once pid has exited. */
+static bool relay_signal(int signal_fd, int tty, int master, pid_t pid, int *status)
+{
+	struct signalfd_siginfo si;
+	if (read(signal_fd, &si, sizeof si) != sizeof si)
+		return false;
+	if (si.ssi_signo == SIGWINCH)
+		copy_winsize(tty, master);
+	else if (si.ssi_signo != SIGCHLD)
+		kill(pid, (int)si.ssi_signo);
+	/* Reap whatever is ours (run is a subreaper); only pid ends the relay. */
+	bool exited = false;
+	int st;
+	pid_t w;
+	while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+		if (w == pid) {
+			*status = st;
+			exited = true;
+		}
+	return exited;
+}
+
 int terminal_relay(int master, int signal_fd, pid_t pid, int *status, struct err *e)
 {
 	struct termios saved;
-	bool raw = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
+	int tty = caller_tty();
+	bool raw = tty >= 0 && tcgetattr(tty, &saved) == 0;
 	if (raw) {
 		struct termios t = saved;
 		cfmakeraw(&t);
-		tcsetattr(STDIN_FILENO, TCSANOW, &t);
-		copy_winsize(STDIN_FILENO, master);
+		tcsetattr(tty, TCSANOW, &t);
 	}
+	copy_winsize(tty, master);
+	/* The process may be gone already: its SIGCHLD is pending on signal_fd. */
+	int m = master, r = 0;
 	bool in_open = true, exited = false;
-	int r = 0;
 	while (!exited) {
-		struct pollfd p[3] = { { signal_fd, POLLIN, 0 }, { master, POLLIN, 0 },
-				       { in_open ? STDIN_FILENO : -1, POLLIN, 0 } };
+		struct pollfd p[3] = { { signal_fd, POLLIN, 0 }, { m, POLLIN, 0 },
+				       { in_open && m >= 0 ? STDIN_FILENO : -1, POLLIN, 0 } };
 		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			r = err_sys(e, "poll");
 			break;
 		}
-		if (p[1].revents & POLLIN)
-			pump(master, STDOUT_FILENO);
-		else if (p[1].revents & (POLLHUP | POLLERR))
-			master = -1;  /* every slave closed; keep waiting for the exit */
-		if (p[2].revents & (POLLIN | POLLHUP) && !pump(STDIN_FILENO, master))
+		/* Every slave closed: nothing more to copy, but the process may live on. */
+		if (p[1].revents && !pump(m, STDOUT_FILENO))
+			m = -1;
+		if (p[2].revents && !pump(STDIN_FILENO, m))
 			in_open = false;
-		if (p[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			if (read(signal_fd, &si, sizeof si) != sizeof si)
-				continue;
-			if (si.ssi_signo == SIGWINCH && raw)
-				copy_winsize(STDIN_FILENO, master);
-			else if (si.ssi_signo != SIGCHLD)
-				kill(pid, (int)si.ssi_signo);
-			pid_t w;
-			while ((w = waitpid(-1, status, WNOHANG)) > 0)
-				if (w == pid)
-					exited = true;
-		}
+		if (p[0].revents & POLLIN)
+			exited = relay_signal(signal_fd, tty, master, pid, status);
 	}
 	/* Whatever the process wrote last is still in the pty. */
-	if (master >= 0) {
-		struct pollfd p = { master, POLLIN, 0 };
-		while (poll(&p, 1, 0) == 1 && (p.revents & POLLIN) && pump(master, STDOUT_FILENO))
+	if (m >= 0) {
+		struct pollfd p = { m, POLLIN, 0 };
+		while (poll(&p, 1, 0) == 1 && (p.revents & POLLIN) && pump(m, STDOUT_FILENO))
 			;
 	}
 	if (raw)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+		tcsetattr(tty, TCSANOW, &saved);
 	return r;
 }
