@@ -212,7 +212,13 @@ int cg_v1_cpu(int fd, const struct oci_cpu *c, struct err *e)
 	    cg_writef(fd, "cpu.rt_runtime_us", "linux.resources.cpu.realtimeRuntime", e, "%lld",
 		      (long long)c->realtime_runtime) < 0)
 		return -1;
-	if (c->has_shares && c->shares != 0 && v1_cpu_shares(fd, c->shares, e) < 0)
+	/* An idle group has the minimum weight and the kernel refuses shares for it (EINVAL):
+	 * idle goes first, and shares only to a group that is not idle. */
+	if (c->has_idle && cg_writef(fd, "cpu.idle", "linux.resources.cpu.idle", e, "%lld",
+				     (long long)c->idle) < 0)
+		return -1;
+	if (c->has_shares && c->shares != 0 && !(c->has_idle && c->idle != 0) &&
+	    v1_cpu_shares(fd, c->shares, e) < 0)
 		return -1;
 	bool quota = c->has_quota && c->quota != 0;
 	bool period_later = false, burst_later = false;
@@ -239,9 +245,6 @@ int cg_v1_cpu(int fd, const struct oci_cpu *c, struct err *e)
 		    cg_write(fd, "cpu.cfs_burst_us", burst, "linux.resources.cpu.burst", e) < 0)
 			return -1;
 	}
-	if (c->has_idle && cg_writef(fd, "cpu.idle", "linux.resources.cpu.idle", e, "%lld",
-				     (long long)c->idle) < 0)
-		return -1;
 	return 0;
 }
 

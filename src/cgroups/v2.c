@@ -222,10 +222,12 @@ int cg_v2_cpu(int fd, const struct oci_cpu *c, struct err *e)
 	    (c->has_realtime_period && c->realtime_period != 0))
 		return err_set(e, ENOTSUP, "linux.resources.cpu.realtime%s: cgroup v2 has no realtime bandwidth",
 			       c->has_realtime_runtime ? "Runtime" : "Period");
+	/* An idle group has the minimum weight and the kernel refuses a weight for it (EINVAL):
+	 * idle goes first, and the weight only to a group that is not idle. */
 	if (c->has_idle && cg_writef(fd, "cpu.idle", "linux.resources.cpu.idle", e, "%lld",
 				     (long long)c->idle) < 0)
 		return -1;
-	if (c->has_shares && c->shares != 0 &&
+	if (c->has_shares && c->shares != 0 && !(c->has_idle && c->idle != 0) &&
 	    cg_writef(fd, "cpu.weight", "linux.resources.cpu.shares", e, "%llu",
 		      (unsigned long long)cg_shares_to_weight(c->shares)) < 0)
 		return -1;
