@@ -21,6 +21,7 @@
 #include "container/store.h"
 #include "container/sync.h"
 #include "linux/hooks.h"
+#include "linux/netdev.h"
 #include "linux/pidfd.h"
 #include "linux/lsm.h"
 #include "linux/process.h"
@@ -99,9 +100,6 @@ static int refuse_unimplemented(const struct oci_config *c, struct err *e)
 				       "(idmapped mounts) are not supported yet", i);
 	if (!c->has_linux)
 		return 0;
-	if (c->linux_.n_net_devices)
-		return err_set(e, ENOTSUP, "config.json: linux.netDevices: moving network devices "
-			       "into the container is not supported yet");
 	if (c->linux_.has_intel_rdt)
 		return err_set(e, ENOTSUP, "config.json: linux.intelRdt: Intel RDT is not supported");
 	return 0;
@@ -164,6 +162,12 @@ static int load_bundle(struct create_ctx *x, struct err *e)
 		return err_wrap(e, "config.json");
 	if (!oci_config_namespace(c, OCI_NS_MOUNT))
 		return err_set(e, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
+	/* Moving a device into the runtime's own namespace would do nothing, silently. */
+	if (c->has_linux && c->linux_.n_net_devices && !oci_config_namespace(c, OCI_NS_NETWORK))
+		return err_set(e, EINVAL, "config.json: linux.netDevices: requires a network "
+			       "namespace in linux.namespaces");
+	if (c->has_linux && netdev_check(&c->linux_, e) < 0)
+		return err_wrap(e, "config.json");
 	return refuse_unimplemented(c, e);
 }
 
@@ -257,9 +261,24 @@ static int spawn(struct create_ctx *x, struct err *e)
 	return 0;
 }
 
+/* linux.netDevices, on the init's request (HOOKS_REQ): its network namespace exists by
+ * then in every path (a second fork or a late unshare included), and the prestart and
+ * createRuntime hooks that follow see the devices in place. */
+static int move_net_devices(struct create_ctx *x, struct err *e)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/ns/net", (int)x->pid);
+	_cleanup_close_ int ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0)
+		return err_sys(e, "linux.netDevices: open %s", path);
+	return netdev_move_all(&x->config->linux_, ns, e);
+}
+
 static int run_runtime_hooks(struct create_ctx *x, struct err *e)
 {
 	_cleanup_free_ char *state = NULL;
+	if (x->config->has_linux && x->config->linux_.n_net_devices && move_net_devices(x, e) < 0)
+		return -1;
 	if (container_hook_state(x->o->id, x->pid, x->bundle, x->rootfs, x->config,
 				 STATUS_CREATING, &state, e) < 0)
 		return -1;

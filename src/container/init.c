@@ -95,7 +95,9 @@ static int join_session_keyring(const char *id, struct err *e)
 static int run_create_hooks(const struct init_args *a, struct err *e)
 {
 	const struct oci_hooks *h = &a->config->hooks;
-	if (h->prestart.n || h->create_runtime.n) {
+	/* The parent's part: linux.netDevices too, before those hooks. */
+	bool net_devices = a->config->has_linux && a->config->linux_.n_net_devices;
+	if (h->prestart.n || h->create_runtime.n || net_devices) {
 		struct sync_msg m;
 		if (sync_send(a->sync_fd, SYNC_HOOKS_REQ, 0, NULL, -1, e) < 0 ||
 		    sync_expect(a->sync_fd, SYNC_HOOKS_DONE, &m, NULL, e) < 0)

@@ -105,10 +105,10 @@ void linux_features_fill(struct oci_features *f)
 	f->apparmor = true;
 	f->mpol_modes = process_mempolicy_names(false);
 	f->mpol_flags = process_mempolicy_names(true);
-	/* Refused at create (linux.intelRdt, mount uid/gidMappings, linux.netDevices). */
+	/* Refused at create (linux.intelRdt, mount uid/gidMappings). */
 	f->intel_rdt.enabled = false;
 	f->idmap_mounts = false;
-	f->net_devices = false;
+	f->net_devices = true;   /* linux/netdev.c */
 	snprintf(libseccomp_version, sizeof libseccomp_version, "%u.%u.%u", v->major, v->minor,
 		 v->micro);
 	f->annotations[f->n_annotations++] = (struct oci_kv){

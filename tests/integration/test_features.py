@@ -95,7 +95,7 @@ def test_values_true_to_this_build(runtime, features):
     assert lx["selinux"] == {"enabled": False}
     assert lx["intelRdt"]["enabled"] is False
     assert lx["mountExtensions"] == {"idmap": {"enabled": False}}
-    assert lx["netDevices"] == {"enabled": False}
+    assert lx["netDevices"] == {"enabled": True}
     ann = features["annotations"]
     assert ann["org.opencontainers.runc.checkpoint.enabled"] == "false"
     assert "potentiallyUnsafeConfigAnnotations" not in features
@@ -236,12 +236,15 @@ def test_unsupported_idmap_mounts_are_refused(runtime, features, bundle):
     assert r.rc != 0 and "uidMappings" in r.err, r
 
 
-def test_unsupported_net_devices_are_refused(runtime, features, bundle):
-    if features["linux"].get("netDevices", {}).get("enabled") is not False:
-        pytest.skip("netDevices supported (or not described)")
-    bundle.linux["netDevices"] = {"dummy0": {}}
+def test_net_devices_unknown_device_is_refused(runtime, features, bundle):
+    # Supported or not, a device that does not exist cannot be silently skipped.
+    if runtime.is_runc:
+        pytest.skip("runc 1.1 ignores linux.netDevices")
+    bundle.linux["netDevices"] = {"nosuchdev0": {}}
     r = runtime.sh(bundle, "true")
-    assert r.rc != 0 and "netDevices" in r.err, r
+    assert r.rc != 0, r
+    if not runtime.is_runc:
+        assert "netDevices" in r.err and "nosuchdev0" in r.err, r
 
 
 def test_unsupported_intel_rdt_is_refused(runtime, features, bundle):
