@@ -398,9 +398,11 @@ if [[ " ${rts[*]} " == *" ocirun "* ]] && { want 1 || want 4; }; then
 	say "ocirun phase timings (--debug)"
 	for bundle in true large; do
 		for ((i = 0; i < (quick ? 5 : 30); i++)); do
+			ts=$(date +%s%N)
 			timeout -k 2 20 $W "$(bin_of ocirun)" --debug --root "$(root_of ocirun)" run \
 				--bundle "$B/$bundle" bench-ocirun-phases </dev/null >/dev/null \
 				2>>"$res/phases-$bundle.log" || true
+			echo $(( ($(date +%s%N) - ts) / 1000 )) >>"$res/phases-$bundle.wall-us"
 		done
 	done
 fi
