@@ -174,10 +174,12 @@ static int load_bundle(struct create_ctx *x, struct err *e)
 static int check_terminal_opts(const struct create_opts *o, const struct oci_config *c,
 			       struct err *e)
 {
+	/* runc's rules: a console socket needs both a terminal and a detached runtime (run in
+	 * the foreground relays the terminal itself). */
 	if (c->process.terminal && !o->console_socket && !o->foreground)
-		return err_set(e, EINVAL, "cannot allocate tty if ocirun will detach without setting console socket");
-	if (!c->process.terminal && o->console_socket)
-		return err_set(e, EINVAL, "cannot use console socket if ocirun will not detach or allocate tty");
+		return err_set(e, 0, "cannot allocate tty if ocirun will detach without setting console socket");
+	if ((!c->process.terminal || o->foreground) && o->console_socket)
+		return err_set(e, 0, "cannot use console socket if ocirun will not detach or allocate tty");
 	if (o->console_socket && terminal_check_console_socket(o->console_socket, e) < 0)
 		return -1;
 	return 0;

@@ -223,11 +223,17 @@ static int load_process(struct exec_ctx *x, const char *root, struct err *e)
 
 /* ---------------------------------------------------------------- the child */
 
-static int child_terminal(const struct oci_process *p, int sock, struct err *e)
+/* The pty, sized as the caller's terminal when we relay it (the process may ask for its
+ * size at once), else as consoleSize says. */
+static int child_terminal(const struct exec_ctx *x, int sock, struct err *e)
 {
+	const struct oci_process *p = x->process;
 	_cleanup_close_ int master = -1;
-	if (terminal_setup_exec(p->has_console_size ? p->console_height : 0,
-				p->has_console_size ? p->console_width : 0, &master, e) < 0)
+	unsigned rows = p->has_console_size ? p->console_height : 0;
+	unsigned cols = p->has_console_size ? p->console_width : 0;
+	if (!x->o->console_socket)
+		terminal_caller_size(&rows, &cols);
+	if (terminal_setup_exec(rows, cols, &master, e) < 0)
 		return -1;
 	return sync_send(sock, SYNC_PTY, 0, NULL, master, e);
 }
@@ -258,7 +264,7 @@ static int child_setup(struct exec_ctx *x, int sock, char **exe, char ***env, st
 	if (process_set_cpu_affinity(p->exec_cpu_affinity_final, "process.execCPUAffinity.final",
 				     e) < 0)
 		return -1;
-	if (p->terminal && child_terminal(p, sock, e) < 0)
+	if (p->terminal && child_terminal(x, sock, e) < 0)
 		return -1;
 	if (process_set_rlimits(p, e) < 0 || process_set_sched_attrs(x->config, p, e) < 0)
 		return -1;

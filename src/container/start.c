@@ -184,6 +184,9 @@ int container_run(const struct runtime_opts *rt, const struct create_opts *o, bo
 	sigdelset(&all, SIGILL);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	_cleanup_close_ int sfd = detach ? -1 : signalfd(-1, &all, SFD_CLOEXEC);
+	/* The caller's window size before the process runs, which may ask for it at once. */
+	if (pty >= 0)
+		terminal_inherit_size(pty);
 	int r = start_locked(rt, &cr.st, e);
 	if (r == 0 && !detach) {
 		int status = 0;

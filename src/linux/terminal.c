@@ -151,6 +151,22 @@ static void copy_winsize(int from, int to)
 		ioctl(to, TIOCSWINSZ, &ws);
 }
 
+int terminal_caller_size(unsigned *rows, unsigned *cols)
+{
+	struct winsize ws;
+	int tty = caller_tty();
+	if (tty < 0 || ioctl(tty, TIOCGWINSZ, &ws) < 0 || (!ws.ws_row && !ws.ws_col))
+		return -1;
+	*rows = ws.ws_row;
+	*cols = ws.ws_col;
+	return 0;
+}
+
+void terminal_inherit_size(int master)
+{
+	copy_winsize(caller_tty(), master);
+}
+
 /* Copy what is readable now; false at EOF or on an error (EIO once every slave is closed). */
 static bool pump(int from, int to)
 {

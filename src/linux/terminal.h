@@ -16,6 +16,10 @@ int terminal_setup_exec(unsigned rows, unsigned cols, int *master, struct err *e
 int terminal_send_console(const char *socket_path, int fd, struct err *e);
 /* Validate that a console socket path is a unix socket we can connect to (before create). */
 int terminal_check_console_socket(const char *socket_path, struct err *e);
+/* The window size of the caller's terminal (stdin, else stdout); -1 when there is none. */
+int terminal_caller_size(unsigned *rows, unsigned *cols);
+/* Give master the caller's window size, before the process runs (no-op without a tty). */
+void terminal_inherit_size(int master);
 /* Relay the caller's stdin/stdout to master in raw mode, forward signals in `sigs` to pid,
  * propagate window size; returns when pid has exited, with its wait status in *status. */
 int terminal_relay(int master, int signal_fd, pid_t pid, int *status, struct err *e);
