@@ -18,6 +18,7 @@
 
 #include "cgroups/cgroup.h"
 #include "container/internal.h"
+#include "container/notify.h"
 #include "container/store.h"
 #include "container/sync.h"
 #include "linux/hooks.h"
@@ -28,6 +29,7 @@
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
 #include "util/cleanup.h"
+#include "util/env.h"
 #include "util/fs.h"
 #include "util/log.h"
 
@@ -105,6 +107,22 @@ static int refuse_unimplemented(const struct oci_config *c, struct err *e)
 	return 0;
 }
 
+/* The environment as runc builds it: a key given twice keeps its first place and its last
+ * value (what getenv in the container then sees). */
+static int fold_env(struct oci_process *p, struct err *e)
+{
+	char **env;
+	size_t n;
+	if (env_merge(p->env, NULL, &env, &n, e) < 0)
+		return err_wrap(e, "process.env");
+	for (size_t i = 0; i < p->n_env; i++)
+		free(p->env[i]);
+	free(p->env);
+	p->env = env;
+	p->n_env = n;
+	return 0;
+}
+
 /* systemd socket activation, as runc does it: when LISTEN_PID is us, the LISTEN_FDS fds
  * from 3 on go to the container before the --preserve-fds ones, and the process is told
  * with LISTEN_FDS=N and LISTEN_PID=1 in its environment. */
@@ -118,16 +136,11 @@ static int take_listen_fds(struct create_ctx *x, struct err *e)
 	if (*end || n <= 0 || n > 1024)
 		return 0;
 	struct oci_process *p = &x->config->process;
-	char **env = realloc(p->env, (p->n_env + 3) * sizeof *env);
-	if (!env)
-		return err_set(e, ENOMEM, "LISTEN_FDS");
-	p->env = env;
-	if (asprintf(&env[p->n_env], "LISTEN_FDS=%ld", n) < 0)
-		return err_set(e, ENOMEM, "LISTEN_FDS");
-	env[++p->n_env] = NULL;
-	if (!(env[p->n_env] = strdup("LISTEN_PID=1")))
-		return err_set(e, ENOMEM, "LISTEN_FDS");
-	env[++p->n_env] = NULL;
+	char entry[64];
+	snprintf(entry, sizeof entry, "LISTEN_FDS=%ld", n);
+	if (env_set(&p->env, &p->n_env, entry, e) < 0 ||
+	    env_set(&p->env, &p->n_env, "LISTEN_PID=1", e) < 0)
+		return err_wrap(e, "LISTEN_FDS");
 	x->listen_fds = (int)n;
 	return 0;
 }
@@ -381,7 +394,8 @@ static int copy_config(struct create_ctx *x, struct err *e)
 static int do_create(struct create_ctx *x, struct created *out, struct err *e)
 {
 	if (container_validate_id(x->o->id, e) < 0 || load_bundle(x, e) < 0 ||
-	    take_listen_fds(x, e) < 0 || check_terminal_opts(x->o, x->config, e) < 0 ||
+	    fold_env(&x->config->process, e) < 0 || take_listen_fds(x, e) < 0 ||
+	    check_terminal_opts(x->o, x->config, e) < 0 ||
 	    ns_plan_open(x->config, &x->plan, e) < 0)
 		return -1;
 	if (x->o->pidfd_socket && (x->pidfd_sock = pidfd_socket_connect(x->o->pidfd_socket, e)) < 0)
@@ -393,6 +407,9 @@ static int do_create(struct create_ctx *x, struct created *out, struct err *e)
 	close(dfd);
 	x->state_dir = true;
 	if (copy_config(x, e) < 0 || make_fifo(x, e) < 0)
+		return -1;
+	/* After the copy: exec gets the config's env, without NOTIFY_SOCKET (runc too). */
+	if (notify_host_socket() && notify_prepare(x->config, x->rt->root, x->o->id, e) < 0)
 		return -1;
 	const struct oci_linux *l = &x->config->linux_;
 	if (cgroup_new(l->cgroups_path, x->o->id, &x->cg, e) < 0 || cgroup_create(x->cg, e) < 0)

@@ -7,10 +7,12 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "container/internal.h"
+#include "container/notify.h"
 #include "container/store.h"
 #include "linux/hooks.h"
 #include "linux/terminal.h"
@@ -119,6 +121,36 @@ static int start_locked(const struct runtime_opts *rt, const struct container_st
 	return run_poststart(rt, st, e);
 }
 
+/* NOTIFY_SOCKET: bind the container's socket before its process can run. *sock stays -1
+ * when there is nothing to proxy: no NOTIFY_SOCKET here, or none at create. */
+static int notify_open(const struct runtime_opts *rt, const char *id, int *sock,
+		       struct err *e)
+{
+	char dir[PATH_MAX];
+	*sock = -1;
+	if (!notify_host_socket())
+		return 0;
+	if (store_path(dir, sizeof dir, rt->root, id, NOTIFY_DIR, e) < 0)
+		return -1;
+	if (access(dir, F_OK) < 0)
+		return 0;
+	*sock = notify_bind(rt->root, id, e);
+	return *sock < 0 ? -1 : 0;
+}
+
+/* Pass the container's READY= on once it comes, unless its init exits first. */
+static int notify_wait(int sock, pid_t init, pid_t mainpid, int *async, struct err *e)
+{
+	_cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, init, 0);
+	if (pfd < 0)
+		return 0;
+	if (async) {
+		*async = notify_forward_async(sock, notify_host_socket(), mainpid, pfd, e);
+		return *async < 0 ? -1 : 0;
+	}
+	return notify_forward(sock, notify_host_socket(), mainpid, pfd, e);
+}
+
 int container_start(const struct runtime_opts *rt, const char *id, struct err *e)
 {
 	if (container_validate_id(id, e) < 0)
@@ -129,7 +161,15 @@ int container_start(const struct runtime_opts *rt, const char *id, struct err *e
 	struct container_state st;
 	if (store_load(rt->root, id, &st, e) < 0)
 		return -1;
-	int r = start_locked(rt, &st, e);
+	_cleanup_close_ int nsock = -1;
+	int r = st.status == STATUS_CREATED ? notify_open(rt, id, &nsock, e) : 0;
+	if (r == 0)
+		r = start_locked(rt, &st, e);
+	/* The wait for READY may be long: other commands need the state meanwhile. */
+	closep(&lock);
+	lock = -1;
+	if (r == 0 && nsock >= 0)
+		r = notify_wait(nsock, st.pid, st.pid, NULL, e);
 	state_clear(&st);
 	return r;
 }
@@ -163,6 +203,27 @@ static int exit_code(int status)
 	return 255;
 }
 
+/* run: READY= goes on with the init as MAINPID when detached (once it comes, as runc
+ * waits for it), with our pid in the foreground, where we are what systemd watches. */
+static void notify_run(int nsock, const struct created *cr, bool detach, int *helper)
+{
+	struct err ne;
+	if (nsock >= 0 && notify_wait(nsock, cr->pid, detach ? cr->pid : getpid(),
+				      detach ? NULL : helper, &ne) < 0)
+		log_warn("%s", ne.msg);
+}
+
+/* The helper may have been reaped by the wait for the init: its pidfd is still safe. */
+static void notify_run_end(int helper)
+{
+	if (helper >= 0) {
+		syscall(SYS_pidfd_send_signal, helper, SIGKILL, NULL, 0);
+		siginfo_t si;
+		waitid(P_PIDFD, (id_t)helper, &si, WEXITED);
+		close(helper);
+	}
+}
+
 int container_run(const struct runtime_opts *rt, const struct create_opts *o, bool detach,
 		  bool keep, int *exit_status, struct err *e)
 {
@@ -175,7 +236,7 @@ int container_run(const struct runtime_opts *rt, const struct create_opts *o, bo
 	struct created cr;
 	if (container_create(rt, &co, &cr, e) < 0)
 		return -1;
-	_cleanup_close_ int pty = cr.pty_master;
+	_cleanup_close_ int pty = cr.pty_master, nsock = -1;
 	sigset_t all, old;
 	sigfillset(&all);
 	sigdelset(&all, SIGSEGV);
@@ -184,10 +245,15 @@ int container_run(const struct runtime_opts *rt, const struct create_opts *o, bo
 	sigdelset(&all, SIGILL);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	_cleanup_close_ int sfd = detach ? -1 : signalfd(-1, &all, SFD_CLOEXEC);
+	int helper = -1;
+	int r = notify_open(rt, cr.st.id, &nsock, e);
 	/* The caller's window size before the process runs, which may ask for it at once. */
 	if (pty >= 0)
 		terminal_inherit_size(pty);
-	int r = start_locked(rt, &cr.st, e);
+	if (r == 0)
+		r = start_locked(rt, &cr.st, e);
+	if (r == 0)
+		notify_run(nsock, &cr, detach, &helper);
 	if (r == 0 && !detach) {
 		int status = 0;
 		r = pty >= 0 ? terminal_relay(pty, sfd, cr.pid, &status, e)
@@ -196,6 +262,7 @@ int container_run(const struct runtime_opts *rt, const struct create_opts *o, bo
 	} else {
 		*exit_status = 0;
 	}
+	notify_run_end(helper);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	struct err de;
 	if ((r < 0 || !detach) && !keep && container_delete(rt, cr.st.id, true, &de) < 0)

@@ -152,6 +152,24 @@ int store_load(const char *root, const char *id, struct container_state *st, str
 	return 0;
 }
 
+/* A directory of the state dir (the notify socket's): its entries, then itself. */
+static void remove_subdir(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	_cleanup_closedir_ DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			unlinkat(fd, de->d_name, 0);
+	unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
 int store_remove(const char *root, const char *id)
 {
 	char dir[4096];
@@ -165,8 +183,9 @@ int store_remove(const char *root, const char *id)
 	if (d) {
 		struct dirent *de;
 		while ((de = readdir(d)))
-			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-				unlinkat(dfd, de->d_name, 0);
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+			    unlinkat(dfd, de->d_name, 0) < 0 && errno == EISDIR)
+				remove_subdir(dfd, de->d_name);
 	}
 	return rmdir(dir);
 }
