@@ -32,6 +32,9 @@ struct create_opts {
 struct created {
 	struct container_state st;
 	int pty_master;             /* foreground terminal relay, or -1 */
+	/* Foreground without a terminal: our ends of the process's stdin, stdout and stderr
+	 * pipes (see linux/stdio.h), else -1. */
+	int stdio[3];
 	pid_t pid;
 };
 

@@ -27,6 +27,7 @@
 #include "linux/lsm.h"
 #include "linux/process.h"
 #include "linux/seccomp.h"
+#include "linux/stdio.h"
 #include "linux/terminal.h"
 #include "util/cleanup.h"
 #include "util/env.h"
@@ -88,6 +89,7 @@ struct create_ctx {
 	pid_t child;    /* the clone (intermediate in the double-fork case) */
 	pid_t pid;      /* the init */
 	int pty_master;
+	struct stdio_pipes pipes;  /* run in the foreground without a terminal */
 	int pidfd_sock;  /* --pidfd-socket, connected before anything is created */
 	int listen_fds;  /* LISTEN_FDS of systemd socket activation meant for us */
 };
@@ -233,7 +235,7 @@ static int spawn(struct create_ctx *x, struct err *e)
 	struct init_args a = {
 		.config = x->config, .opts = x->o, .rootfs = x->rootfs, .bundle = x->bundle,
 		.sync_fd = sv[1], .fifo_fd = x->fifo_rd, .status_fd = x->status_wr,
-		.listen_fds = x->listen_fds,
+		.listen_fds = x->listen_fds, .stdio = x->pipes.child[0] >= 0 ? x->pipes.child : NULL,
 		.plan = &x->plan, .slow_path = slow,
 		.unshare_flags = slow ? x->plan.new_flags & ~(unsigned long)CLONE_NEWCGROUP : 0,
 		.fork_init = slow && (x->plan.new_flags & (CLONE_NEWPID | CLONE_NEWTIME) ||
@@ -254,6 +256,7 @@ static int spawn(struct create_ctx *x, struct err *e)
 		_exit(init_main(&a));
 	}
 	close(sv[1]);
+	stdio_pipes_close_child(&x->pipes);
 	/* Only the init may hold a writer, or `start` would never see EOF (run starts from
 	 * this very process). */
 	close(steal_fd(&x->status_wr));
@@ -415,6 +418,10 @@ static int do_create(struct create_ctx *x, struct created *out, struct err *e)
 	if (cgroup_new(l->cgroups_path, x->o->id, &x->cg, e) < 0 || cgroup_create(x->cg, e) < 0)
 		return -1;
 	log_phase("cgroup");
+	/* run in the foreground without a terminal: the process's stdio are pipes (runc). */
+	if (x->o->foreground && !x->config->process.terminal &&
+	    stdio_pipes_open(&x->pipes, x->config, e) < 0)
+		return -1;
 	if (spawn(x, e) < 0)
 		return -1;
 	log_phase("clone");
@@ -452,9 +459,11 @@ int container_create(const struct runtime_opts *rt, const struct create_opts *o,
 		     struct created *out, struct err *e)
 {
 	struct create_ctx x = { .rt = rt, .o = o, .sock = -1, .fifo_rd = -1, .status_wr = -1,
-				.pty_master = -1, .pidfd_sock = -1 };
+				.pty_master = -1, .pidfd_sock = -1, .pipes = STDIO_PIPES_INIT };
 	memset(out, 0, sizeof *out);
 	out->pty_master = -1;
+	for (int i = 0; i < 3; i++)
+		out->stdio[i] = -1;
 	int r = do_create(&x, out, e);
 	if (r < 0) {
 		if (x.child > 0) {
@@ -474,6 +483,8 @@ int container_create(const struct runtime_opts *rt, const struct create_opts *o,
 	} else {
 		out->pid = x.pid;
 		out->pty_master = x.pty_master;
+		for (int i = 0; i < 3; i++)
+			out->stdio[i] = steal_fd(&x.pipes.parent[i]);
 		cgroup_free(x.cg);
 	}
 	ns_plan_close(&x.plan);
@@ -483,6 +494,7 @@ int container_create(const struct runtime_opts *rt, const struct create_opts *o,
 		close(x.fifo_rd);
 	closep(&x.status_wr);
 	closep(&x.pidfd_sock);
+	stdio_pipes_close(&x.pipes);
 	oci_config_free(x.config);
 	return r;
 }

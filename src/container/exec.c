@@ -25,6 +25,7 @@
 #include "linux/namespaces.h"
 #include "linux/process.h"
 #include "linux/seccomp.h"
+#include "linux/stdio.h"
 #include "linux/terminal.h"
 #include "util/cleanup.h"
 #include "util/env.h"
@@ -195,6 +196,8 @@ struct exec_ctx {
 	int join_flags;                /* namespaces the child joins itself */
 	int sock;
 	int sfd;                       /* signalfd: every signal is blocked from before fork */
+	struct stdio_pipes pipes;      /* foreground without a tty: the process's stdio */
+	bool use_pipes;
 	pid_t child;
 };
 
@@ -295,6 +298,8 @@ static _Noreturn void exec_child(struct exec_ctx *x, int sock)
 	/* CVE-2019-5736: until execve this is the runtime's image; keep /proc/<pid>/exe
 	 * out of reach of the container. */
 	prctl(PR_SET_DUMPABLE, 0);
+	if (x->use_pipes && stdio_pipes_install(&x->pipes, &e) < 0)
+		goto fail;
 	/* runc >= 1.2: execCPUAffinity.initial applies before the cgroup transition. */
 	if (p->exec_cpu_affinity_initial &&
 	    process_set_cpu_affinity(p->exec_cpu_affinity_initial,
@@ -343,6 +348,7 @@ static int spawn_exec(struct exec_ctx *x, struct err *e)
 		exec_child(x, sv[1]);
 	}
 	close(sv[1]);
+	stdio_pipes_close_child(&x->pipes);
 	x->child = pid;
 	return 0;
 }
@@ -415,27 +421,6 @@ static int exit_code(int status)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return 255;
-}
-
-/* Foreground without a tty: forward every signal but SIGCHLD (and SIGWINCH, which only
- * means something to a tty, as in runc) until the child exits. */
-static int wait_child(int sfd, pid_t pid, int *status, struct err *e)
-{
-	for (;;) {
-		pid_t w = waitpid(pid, status, WNOHANG);
-		if (w == pid)
-			return 0;
-		if (w < 0 && errno != EINTR)
-			return err_sys(e, "wait for the exec process");
-		struct signalfd_siginfo si;
-		ssize_t n = read(sfd, &si, sizeof si);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != sizeof si)
-			return err_sys(e, "read signalfd");
-		if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH)
-			kill(pid, (int)si.ssi_signo);
-	}
 }
 
 /* Every signal is blocked before the fork, so none is lost between it and the wait (the
@@ -513,14 +498,19 @@ static int do_exec(const struct runtime_opts *rt, struct exec_ctx *x, int *exit_
 	if (o->cgroup)
 		return err_set(e, ENOTSUP, "--cgroup: sub-cgroups for exec are not supported yet");
 	_cleanup_close_ int pty = -1;
+	/* Detached, the process gets our stdio itself; in the foreground, pipes (runc). */
+	x->use_pipes = !o->detach && !x->process->terminal;
+	if (x->use_pipes && stdio_pipes_open(&x->pipes, x->config, e) < 0)
+		return -1;
 	if (block_signals(x, e) < 0 || start_child(x, &pty, e) < 0)
 		return -1;
 	*exit_status = 0;
 	if (o->detach)
 		return 0;
 	int status = 0;
+	/* Until its output ends, as runc: a background child holding it keeps us here. */
 	int r = pty >= 0 ? terminal_relay(pty, x->sfd, x->child, &status, e)
-			 : wait_child(x->sfd, x->child, &status, e);
+			 : stdio_relay(&x->pipes, x->sfd, x->child, true, &status, e);
 	*exit_status = exit_code(status);
 	return r;
 }
@@ -528,11 +518,13 @@ static int do_exec(const struct runtime_opts *rt, struct exec_ctx *x, int *exit_
 int container_exec(const struct runtime_opts *rt, const struct exec_opts *o, int *exit_status,
 		   struct err *e)
 {
-	struct exec_ctx x = { .o = o, .pidfd = -1, .sock = -1, .sfd = -1 };
+	struct exec_ctx x = { .o = o, .pidfd = -1, .sock = -1, .sfd = -1,
+			      .pipes = STDIO_PIPES_INIT };
 	int r = do_exec(rt, &x, exit_status, e);
 	closep(&x.pidfd);
 	closep(&x.sock);
 	closep(&x.sfd);
+	stdio_pipes_close(&x.pipes);
 	oci_process_free(x.own);
 	oci_config_free(x.config);
 	state_clear(&x.st);

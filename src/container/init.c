@@ -279,6 +279,12 @@ int init_main(const struct init_args *a)
 	_cleanup_free_ char *exe = NULL;
 	char **env = NULL;   /* the config's env plus HOME; freed by execve or exit */
 	reset_signals();
+	/* First: hooks the init runs see the same stdio as the process. */
+	for (int i = 0; a->stdio && i < 3; i++)
+		if (dup2(a->stdio[i], i) < 0) {
+			err_sys(&e, "stdio pipe to fd %d", i);
+			goto fail;
+		}
 	if (a->slow_path && enter_namespaces(a, &e) < 0)
 		goto fail;
 	if (!a->slow_path && a->plan->new_user &&

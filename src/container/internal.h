@@ -18,6 +18,8 @@ struct init_args {
 	int fifo_fd;                  /* read end of the exec fifo */
 	int status_fd;                /* write end of the start fifo (START_FIFO_FILE) */
 	int listen_fds;               /* systemd socket activation fds after stdio */
+	const int *stdio;             /* the init's stdio pipes (run in the foreground without
+				       * a terminal), NULL: the runtime's own stdio */
 	const struct ns_plan *plan;
 	bool slow_path;               /* join/unshare in the child instead of clone flags */
 	unsigned long unshare_flags;  /* slow path: namespaces to unshare in the child */

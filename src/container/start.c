@@ -15,6 +15,7 @@
 #include "container/notify.h"
 #include "container/store.h"
 #include "linux/hooks.h"
+#include "linux/stdio.h"
 #include "linux/terminal.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -237,6 +238,8 @@ int container_run(const struct runtime_opts *rt, const struct create_opts *o, bo
 	if (container_create(rt, &co, &cr, e) < 0)
 		return -1;
 	_cleanup_close_ int pty = cr.pty_master, nsock = -1;
+	struct stdio_pipes pipes = STDIO_PIPES_INIT;
+	memcpy(pipes.parent, cr.stdio, sizeof pipes.parent);
 	sigset_t all, old;
 	sigfillset(&all);
 	sigdelset(&all, SIGSEGV);
@@ -256,8 +259,12 @@ int container_run(const struct runtime_opts *rt, const struct create_opts *o, bo
 		notify_run(nsock, &cr, detach, &helper);
 	if (r == 0 && !detach) {
 		int status = 0;
-		r = pty >= 0 ? terminal_relay(pty, sfd, cr.pid, &status, e)
-			     : wait_exit(sfd, cr.pid, &status, e);
+		if (pty >= 0)
+			r = terminal_relay(pty, sfd, cr.pid, &status, e);
+		else if (pipes.parent[1] >= 0)
+			r = stdio_relay(&pipes, sfd, cr.pid, false, &status, e);
+		else
+			r = wait_exit(sfd, cr.pid, &status, e);
 		*exit_status = exit_code(status);
 	} else {
 		*exit_status = 0;
@@ -267,6 +274,10 @@ int container_run(const struct runtime_opts *rt, const struct create_opts *o, bo
 	struct err de;
 	if ((r < 0 || !detach) && !keep && container_delete(rt, cr.st.id, true, &de) < 0)
 		log_warn("%s", de.msg);
+	/* Output still in the pipes; the container is gone (unless --keep: then anything
+	 * still writing is left behind after a second of silence). */
+	stdio_drain(&pipes, 1000);
+	stdio_pipes_close(&pipes);
 	if (r < 0)
 		err_wrap(e, "run '%s'", o->id);
 	state_clear(&cr.st);

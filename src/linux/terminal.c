@@ -187,14 +187,18 @@ static bool pump(int from, int to)
 	return true;
 }
 
-/* One signal read from signal_fd: resize, or forward to pid. true once pid has exited. */
-static bool relay_signal(int signal_fd, int tty, int master, pid_t pid, int *status)
+bool terminal_handle_signal(int signal_fd, int master, pid_t pid, int *status)
 {
 	struct signalfd_siginfo si;
 	if (read(signal_fd, &si, sizeof si) != sizeof si)
 		return false;
-	if (si.ssi_signo == SIGWINCH)
-		copy_winsize(tty, master);
+	/* Our own SIGPIPE (a relayed write to a closed reader) is not the process's business. */
+	if (si.ssi_signo == SIGPIPE && si.ssi_code == SI_USER && si.ssi_pid == (uint32_t)getpid())
+		return false;
+	if (si.ssi_signo == SIGWINCH) {
+		if (master >= 0)
+			copy_winsize(caller_tty(), master);
+	}
 	else if (si.ssi_signo != SIGCHLD)
 		kill(pid, (int)si.ssi_signo);
 	/* Reap whatever is ours (run is a subreaper); only pid ends the relay. */
@@ -238,7 +242,7 @@ int terminal_relay(int master, int signal_fd, pid_t pid, int *status, struct err
 		if (p[2].revents && !pump(STDIN_FILENO, m))
 			in_open = false;
 		if (p[0].revents & POLLIN)
-			exited = relay_signal(signal_fd, tty, master, pid, status);
+			exited = terminal_handle_signal(signal_fd, master, pid, status);
 	}
 	/* Whatever the process wrote last is still in the pty. */
 	if (m >= 0) {

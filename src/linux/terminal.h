@@ -2,6 +2,7 @@
  * (the master sent with SCM_RIGHTS, as containerd and conmon expect), and the relay of the
  * caller's terminal for `run` in the foreground. */
 #pragma once
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "util/error.h"
@@ -20,6 +21,10 @@ int terminal_check_console_socket(const char *socket_path, struct err *e);
 int terminal_caller_size(unsigned *rows, unsigned *cols);
 /* Give master the caller's window size, before the process runs (no-op without a tty). */
 void terminal_inherit_size(int master);
+/* One signal read from signal_fd: SIGWINCH resizes master (when >= 0, else it is dropped,
+ * as runc does without a tty), SIGCHLD reaps every child of ours, anything else goes to
+ * pid. true once pid has exited, with its wait status in *status. */
+bool terminal_handle_signal(int signal_fd, int master, pid_t pid, int *status);
 /* Relay the caller's stdin/stdout to master in raw mode, forward signals in `sigs` to pid,
  * propagate window size; returns when pid has exited, with its wait status in *status. */
 int terminal_relay(int master, int signal_fd, pid_t pid, int *status, struct err *e);

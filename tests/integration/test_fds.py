@@ -122,8 +122,8 @@ def _only_stdio(pid, out_path, foreground=False):
     fds = fd_targets(pid)
     assert sorted(fds) == [0, 1, 2], fds
     if foreground:
-        # runc relays a foreground process's stdio through pipes of its own
-        assert fds[1] in (out_path,) or fds[1].startswith("pipe:"), fds
+        # the runtime relays a foreground process's stdio through pipes of its own
+        assert all(t.startswith("pipe:") for t in fds.values()), fds
         return
     assert fds[0] == "/dev/null"
     assert fds[1] == out_path
@@ -180,6 +180,67 @@ def test_no_fd_leak_inside(runtime, bundle, extra_fds):
     cid, _ = runtime.start_detached(bundle, "sleep", "1000")
     r = runtime.cmd("exec", cid, "ls", "/proc/self/fd", pass_fds=fds.pass_fds()).ok()
     assert len(r.out.split()) == 4, r.out
+
+
+# --------------------------------------------------------------------------
+# Foreground stdio: pipes relayed by the runtime (runc's setupProcessPipes)
+# --------------------------------------------------------------------------
+
+
+def test_foreground_stdio_is_relayed(runtime, bundle):
+    """Never the caller's terminal: the process gets pipes even when the caller has a tty."""
+    master, slave = os.openpty()
+    try:
+        script = "for i in 0 1 2; do [ -t $i ] && echo tty$i; readlink /proc/self/fd/$i; done"
+        bundle.sh(script)
+        cid = runtime.new_id()
+        p = subprocess.run(runtime.argv("run", "--bundle", bundle.save().path, cid),
+                           stdin=slave, stdout=subprocess.PIPE, stderr=slave, timeout=20)
+        assert p.returncode == 0
+        lines = p.stdout.decode().splitlines()
+        assert len(lines) == 3 and all(x.startswith("pipe:") for x in lines), lines
+        exec_cid, _ = runtime.start_detached(bundle, "sleep", "1000")
+        p = subprocess.run(runtime.argv("exec", exec_cid, "sh", "-c", script),
+                           stdin=slave, stdout=subprocess.PIPE, stderr=slave, timeout=20)
+        lines = p.stdout.decode().splitlines()
+        assert len(lines) == 3 and all(x.startswith("pipe:") for x in lines), lines
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_foreground_stdio_user_namespace(runtime, bundle):
+    """The pipes belong to the container's root, which can reopen them."""
+    bundle.add_namespace("user")
+    bundle.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    bundle.linux["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    r = runtime.sh(bundle, "echo via-dev-stdout > /dev/stdout; echo via-dev-stderr > /dev/stderr",
+                   input="")
+    assert r.rc == 0, r
+    assert r.out == "via-dev-stdout\n" and r.err == "via-dev-stderr\n", r
+
+
+def test_exec_waits_for_its_output(runtime, bundle):
+    """As runc: exec returns once every writer of the process's output is gone."""
+    cid, _ = runtime.start_detached(bundle, "sleep", "1000")
+    t0 = time.monotonic()
+    r = runtime.cmd("exec", cid, "sh", "-c", "(sleep 1; echo late) & echo early").ok()
+    assert r.out == "early\nlate\n"
+    assert time.monotonic() - t0 >= 0.9
+    # a background child without the output does not hold it
+    t0 = time.monotonic()
+    r = runtime.cmd("exec", cid, "sh", "-c", "sleep 5 >/dev/null 2>&1 & echo quick").ok()
+    assert r.out == "quick\n"
+    assert time.monotonic() - t0 < 4
+
+
+def test_foreground_large_output_and_input(runtime, bundle):
+    r = runtime.sh(bundle, "wc -c; head -c 3000000 /dev/zero | tr '\\0' x",
+                   input="y" * 1000000)
+    assert r.rc == 0, r
+    first, rest = r.out.split("\n", 1)
+    assert first.strip() == "1000000"
+    assert rest == "x" * 3000000
 
 
 # --------------------------------------------------------------------------
