@@ -457,15 +457,58 @@ static int set_oom_score_adj(const struct exec_ctx *x, struct err *e)
 	return 0;
 }
 
+static bool has_dotdot(const char *path)
+{
+	for (const char *p = path; (p = strstr(p, "..")); p += 2)
+		if ((p == path || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return true;
+	return false;
+}
+
+/* --cgroup, runc's [<controllers>:]<path>: a sub-cgroup of the container's, which must
+ * exist. Only the form for every hierarchy is taken: <path> is appended to each entry of
+ * the serialised cgroup path (cgroup_path(): "/a" or "*=/a;memory=/b", '\'-escaped). */
+static int sub_cgroup(const char *resolved, const char *sub, char **out, struct err *e)
+{
+	if (strchr(sub, ':'))
+		return err_set(e, 0, "--cgroup %s: a <controller>: prefix is not supported, "
+			       "only a sub-cgroup for every hierarchy", sub);
+	const char *rel = sub + strspn(sub, "/");
+	if (!*rel || strpbrk(rel, ";\\") || has_dotdot(rel))
+		return err_set(e, 0, "--cgroup %s: not a sub-cgroup of the container's", sub);
+	size_t n = strlen(resolved), rl = strlen(rel), entries = 1;
+	for (size_t i = 0; i < n; i++)
+		entries += resolved[i] == ';';
+	char *buf = malloc(n + entries * (rl + 1) + 1), *w = buf;
+	if (!buf)
+		return err_set(e, ENOMEM, "--cgroup");
+	bool keyed = resolved[0] != '/';
+	for (size_t i = 0; i <= n; i++) {
+		if (keyed && resolved[i] == '\\' && i + 1 < n) {
+			*w++ = resolved[i++];
+			*w++ = resolved[i];
+			continue;
+		}
+		if (resolved[i] == '\0' || (keyed && resolved[i] == ';'))
+			w += sprintf(w, "/%s", rel);
+		*w++ = resolved[i];
+	}
+	*out = buf;
+	return 0;
+}
+
 /* Start the child in the container; on success *pty holds the master to relay, if any. */
 static int start_child(struct exec_ctx *x, int *pty, struct err *e)
 {
+	_cleanup_free_ char *sub = NULL;
+	if (x->o->cgroup && sub_cgroup(x->st.cgroup_path, x->o->cgroup, &sub, e) < 0)
+		return -1;
 	struct cgroup *cg = NULL;
-	int r = cgroup_open(x->st.cgroup_path, &cg, e);
+	int r = cgroup_open(sub ? sub : x->st.cgroup_path, &cg, e);
 	if (r == 0)
 		r = spawn_exec(x, e);
-	if (r == 0)
-		r = cgroup_enter(cg, x->child, e);
+	if (r == 0 && (r = cgroup_enter(cg, x->child, e)) < 0 && sub)
+		err_wrap(e, "--cgroup %s", x->o->cgroup);
 	cgroup_free(cg);
 	if (r == 0)
 		r = set_oom_score_adj(x, e);
@@ -495,8 +538,6 @@ static int do_exec(const struct runtime_opts *rt, struct exec_ctx *x, int *exit_
 	    load_process(x, rt->root, e) < 0 || check_terminal(o, x->process, e) < 0 ||
 	    lsm_validate(x->process, e) < 0)
 		return -1;
-	if (o->cgroup)
-		return err_set(e, ENOTSUP, "--cgroup: sub-cgroups for exec are not supported yet");
 	_cleanup_close_ int pty = -1;
 	/* Detached, the process gets our stdio itself; in the foreground, pipes (runc). */
 	x->use_pipes = !o->detach && !x->process->terminal;

@@ -378,12 +378,54 @@ def test_exec_signals_forwarded(runtime, bundle):
     assert "got-term" in read_text(out)
 
 
-def test_exec_cgroup_flag(runtime, bundle):
+def cgroup_dirs(pid):
+    """The directories of pid's cgroup in every hierarchy mounted on the host."""
+    mounts = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            pre, post = line.split(" - ")
+            fstype, _, opts = post.split()
+            if fstype in ("cgroup", "cgroup2"):
+                mounts.append((fstype, pre.split()[4], set(opts.split(","))))
+    dirs = []
+    for line in read_text("/proc/%d/cgroup" % pid).splitlines():
+        _, ctrls, path = line.split(":", 2)
+        for fstype, mp, opts in mounts:
+            if (not ctrls and fstype == "cgroup2") or \
+                    (ctrls and fstype == "cgroup" and set(ctrls.split(",")) <= opts):
+                dirs.append(mp + path)
+                break
+    return dirs
+
+
+def test_exec_sub_cgroup(runtime, bundle):
+    cid, pid = running(runtime, bundle)
+    for d in cgroup_dirs(pid):
+        sub = os.path.join(d, "sub")
+        os.mkdir(sub)
+        # a v1 cpuset cgroup takes no process before it has cpus and mems
+        for f in ("cpuset.cpus", "cpuset.mems"):
+            if os.path.exists(os.path.join(d, f)) and not os.path.exists(
+                    os.path.join(d, "cgroup.controllers")):
+                with open(os.path.join(sub, f), "w") as out:
+                    out.write(read_text(os.path.join(d, f)))
+    pidfile = os.path.join(runtime.workdir, "sub.pid")
+    runtime.cmd("exec", "-d", "--pid-file", pidfile, "--cgroup", "sub", cid,
+                "sleep", "30").ok()
+    p = int(read_text(pidfile))
+    assert sorted(cgroup_dirs(p)) == sorted(os.path.join(d, "sub") for d in cgroup_dirs(pid))
+    r = runtime.cmd("ps", "-f", "json", cid).ok()
+    assert p in json.loads(r.out)
+
+
+def test_exec_sub_cgroup_missing(runtime, bundle):
     cid, _ = running(runtime, bundle)
-    # runc: the sub-cgroup must exist ("no such file or directory"); ocirun refuses the flag
+    # runc: "error adding pid N to cgroups: ... no such file or directory"
     r = runtime.cmd("exec", "--cgroup", "nonexistent-sub", cid, "true")
     assert r.rc == 255, r
-    assert "cgroup" in r.err, r
+    assert "nonexistent-sub" in r.err, r
+    r = runtime.cmd("exec", "--cgroup", "../escape", cid, "true")
+    assert r.rc == 255, r
 
 
 # --------------------------------------------------------------------------
