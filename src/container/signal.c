@@ -33,6 +33,15 @@ static int signal_init(const struct container_state *st, int sig, struct err *e)
 	return 0;
 }
 
+static void thaw(const struct container_state *st)
+{
+	struct cgroup *cg = NULL;
+	struct err e;
+	if (cgroup_open(st->cgroup_path, &cg, &e) < 0 || cgroup_freeze(cg, false, &e) < 0)
+		log_warn("thaw %s: %s", st->id, e.msg);
+	cgroup_free(cg);
+}
+
 int container_kill(const struct runtime_opts *rt, const char *id, int sig, bool all,
 		   struct err *e)
 {
@@ -50,6 +59,10 @@ int container_kill(const struct runtime_opts *rt, const char *id, int sig, bool 
 		cgroup_free(cg);
 	} else {
 		r = signal_init(&st, sig, e);
+		/* v1 delivers SIGKILL to a frozen task only once it is thawed: thaw a paused
+		 * container for it, as runc does (the container is going away anyway). */
+		if (r == 0 && sig == SIGKILL && st.status == STATUS_PAUSED)
+			thaw(&st);
 	}
 	state_clear(&st);
 	return r;
@@ -64,18 +77,23 @@ int container_pause(const struct runtime_opts *rt, const char *id, bool pause, s
 	lock = store_lock(rt->root, id, e);
 	if (lock < 0 || store_load(rt->root, id, &st, e) < 0)
 		return -1;
-	int r = 0;
-	if (pause && st.status != STATUS_RUNNING && st.status != STATUS_CREATED)
-		r = err_set(e, EINVAL, "container not running");
-	else if (!pause && st.status != STATUS_PAUSED)
-		r = err_set(e, EINVAL, "container not paused");
+	struct cgroup *cg = NULL;
+	int r = cgroup_open(st.cgroup_path, &cg, e);
 	if (r == 0) {
-		struct cgroup *cg = NULL;
-		r = cgroup_open(st.cgroup_path, &cg, e);
-		if (r == 0)
+		/* A paused container that was never started still has its exec fifo, so its
+		 * status reads "created": its freezer says whether it is paused. */
+		struct err ignored;
+		bool paused = st.status == STATUS_PAUSED ||
+			      (st.status == STATUS_CREATED && cgroup_is_frozen(cg, &ignored) == 1);
+		/* runc's words, without an errno text */
+		if (pause && (st.status == STATUS_STOPPED || paused))
+			r = err_set(e, 0, "container not running");
+		else if (!pause && !paused)
+			r = err_set(e, 0, "container not paused");
+		else
 			r = cgroup_freeze(cg, pause, e);
-		cgroup_free(cg);
 	}
+	cgroup_free(cg);
 	state_clear(&st);
 	return r;
 }
