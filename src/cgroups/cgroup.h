@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "cgroups/stats.h"
 #include "oci/config.h"
 #include "util/error.h"
 
@@ -65,6 +66,21 @@ int cgroup_kill_all(struct cgroup *cg, int sig, struct err *e);
 int cgroup_freeze(struct cgroup *cg, bool frozen, struct err *e);
 /* 1 frozen, 0 not, -1 error. */
 int cgroup_is_frozen(struct cgroup *cg, struct err *e);
+/* The container's statistics (see cgroups/stats.h), each controller from its hierarchy.
+ * Free with cgroup_stats_clear(). */
+int cgroup_stats(struct cgroup *cg, struct cgroup_stats *s, struct err *e);
+
+/* OOM notifications of the container's memory cgroup (v1 eventfd, v2 memory.events). Poll the
+ * fd that cgroup_oom_watch_pollfd() fills in; after it wakes, cgroup_oom_watch_check() says
+ * how many OOMs happened since the last check (0 for a wake-up without one) and returns 1
+ * once the v1 cgroup is gone. ENOTSUP when there is no memory controller to watch. */
+struct cgroup_oom_watch;
+struct pollfd;
+int cgroup_oom_watch_open(struct cgroup *cg, struct cgroup_oom_watch **w, struct err *e);
+void cgroup_oom_watch_pollfd(const struct cgroup_oom_watch *w, struct pollfd *p);
+int cgroup_oom_watch_check(struct cgroup_oom_watch *w, uint64_t *n, struct err *e);
+void cgroup_oom_watch_free(struct cgroup_oom_watch *w);
+
 /* rmdir in every hierarchy (deepest first, sub-cgroups included), waiting up to ~1 s while it
  * empties (EBUSY). The leaf always goes; parents only if this handle's cgroup_create made
  * them (a handle from cgroup_open removes the leaf alone). Missing directories are fine. */

@@ -48,6 +48,5 @@ static int not_yet(struct global *g, int argc, char **argv)
 	const struct cmd var = { .name = nm, .args = "<container-id>", .summary = sum,      \
 				 .stop_after = 1, .min_args = 0, .max_args = -1, .run = not_yet }
 
-NOT_YET(cmd_events, "events", "display container events such as OOM notifications, cpu, memory, and IO usage statistics");
 NOT_YET(cmd_checkpoint, "checkpoint", "checkpoint a running container");
 NOT_YET(cmd_restore, "restore", "restore a container from a previous checkpoint");

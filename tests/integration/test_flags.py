@@ -190,7 +190,7 @@ def test_unknown_command(runtime):
     assert r.rc != 0, r
 
 
-@pytest.mark.parametrize("cmd", ["checkpoint", "restore", "events"])
+@pytest.mark.parametrize("cmd", ["checkpoint", "restore"])
 def test_unimplemented_commands_fail_clearly(runtime, bundle, container_id, cmd):
     if runtime.is_runc:
         pytest.skip("implemented in runc")

@@ -4,6 +4,7 @@
  * Whatever happens, the cgroups it made are removed before it exits. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -462,6 +463,46 @@ static void test_apply(void)
 	apply_and_check_errors();
 }
 
+static bool raw_sorted(const struct cgroup_stats *s)
+{
+	for (size_t i = 1; i < s->memory.n_raw; i++)
+		if (strcmp(s->memory.raw[i - 1].key, s->memory.raw[i].key) >= 0)
+			return false;
+	return true;
+}
+
+/* After test_apply: the statistics show its limits, and the OOM watch opens and is quiet. */
+static void test_stats(void)
+{
+	struct err e;
+	struct cgroup_stats s;
+	bool v2 = cg->layout == CGROUP_LAYOUT_V2;
+	CHECK(cgroup_stats(cg, &s, &e) == 0);
+	CHECK(s.memory.usage.limit == 64 << 20);
+	CHECK(s.memory.usage.usage > 0);
+	CHECK(s.memory.n_raw > 0 && raw_sorted(&s));
+	CHECK(s.pids.limit == (v2 ? 41u : 42u));   /* v2: the unified pids.max won */
+	CHECK(s.pids.current >= 1);
+	CHECK(s.cpu.total > 0);
+	if (!v2)
+		CHECK(s.cpuset.n_cpus == 1 && s.cpuset.cpus[0] == 0 && s.cpuset.n_mems >= 1);
+	cgroup_stats_clear(&s);
+	CHECK(s.memory.raw == NULL && s.n_hugetlb == 0);
+
+	struct cgroup_oom_watch *w = NULL;
+	CHECK(cgroup_oom_watch_open(cg, &w, &e) == 0);
+	if (!w) {
+		fprintf(stderr, "oom watch: %s\n", e.msg);
+		return;
+	}
+	struct pollfd p;
+	cgroup_oom_watch_pollfd(w, &p);
+	CHECK(poll(&p, 1, 0) >= 0);
+	uint64_t n = 1;
+	CHECK(cgroup_oom_watch_check(w, &n, &e) == 0 && n == 0);
+	cgroup_oom_watch_free(w);
+}
+
 /* What create applies: deny-all plus runc's defaults. The v1 listing must be runc's. */
 static void test_default_devices(void)
 {
@@ -583,6 +624,7 @@ int main(void)
 	if (cg && child > 0 && !unit_failed_checks) {
 		RUN_TEST(test_pids);
 		RUN_TEST(test_apply);
+		RUN_TEST(test_stats);
 		RUN_TEST(test_default_devices);
 		RUN_TEST(test_freeze);
 		RUN_TEST(test_kill_destroy);
