@@ -269,19 +269,24 @@ def test_extra_proc_mount(runtime, bundle):
 
 
 def test_cgroup_mount(runtime, bundle):
-    """The cgroup mount shows the container's own cgroup in each v1 controller."""
-    out = run_ok(runtime, bundle, "ls /sys/fs/cgroup; echo ==; cat /sys/fs/cgroup/pids/cgroup.procs;"
-                                  " echo ==; cat /proc/self/mountinfo")
+    """The cgroup mount shows the container's own cgroup: in each v1 controller, or on a
+    cgroup v2 host in the one cgroup2 hierarchy."""
+    v2 = os.path.exists("/sys/fs/cgroup/cgroup.controllers")
+    procs_file = "/sys/fs/cgroup/%scgroup.procs" % ("" if v2 else "pids/")
+    out = run_ok(runtime, bundle, "ls /sys/fs/cgroup; echo ==; cat %s;"
+                                  " echo ==; cat /proc/self/mountinfo" % procs_file)
     ls, procs, mi = out.split("==\n")
     names = ls.split()
-    for c in ("cpu", "memory", "pids", "devices", "freezer", "blkio", "cpuset"):
+    for c in (("cgroup.controllers",) if v2 else
+              ("cpu", "memory", "pids", "devices", "freezer", "blkio", "cpuset")):
         assert c in names
     # only the container's processes: init (1) and cat
     pids = [int(p) for p in procs.split()]
     assert 1 in pids and len(pids) <= 3
     mi = mountinfo(mi)
-    assert mi["/sys/fs/cgroup/pids"]["fstype"] == "cgroup"
-    assert "ro" in mi["/sys/fs/cgroup/pids"]["opts"]
+    mnt = mi["/sys/fs/cgroup" if v2 else "/sys/fs/cgroup/pids"]
+    assert mnt["fstype"] == ("cgroup2" if v2 else "cgroup")
+    assert "ro" in mnt["opts"]
 
 
 def test_mount_order_and_shadowing(runtime, bundle, hostdir):
