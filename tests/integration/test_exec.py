@@ -260,6 +260,26 @@ def test_exec_seccomp(runtime, bundle):
     assert r.out.splitlines()[-1].split() == ["Seccomp:", "2"]
 
 
+def _lsm_active(name):
+    try:
+        with open("/sys/kernel/security/lsm") as f:
+            return name in f.read().split(",")
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("flag,lsm", [("--apparmor", "apparmor"),
+                                      ("--process-label", "selinux")])
+def test_exec_lsm_flags_without_the_lsm(runtime, bundle, flag, lsm):
+    if _lsm_active(lsm):
+        pytest.skip("%s is active on this host" % lsm)
+    cid, _ = running(runtime, bundle)
+    # a profile or label that cannot be applied is an error, never silently dropped
+    r = runtime.cmd("exec", flag, "nonexistent-label", cid, "true")
+    assert r.rc == 255, r
+    assert lsm in r.err.lower(), r
+
+
 def test_exec_process_json(runtime, bundle):
     cid, _ = running(runtime, bundle)
     proc = {"args": ["sh", "-c", "echo $A; pwd; id -u; id -G"], "cwd": "/tmp",

@@ -466,10 +466,6 @@ def test_notify_socket_create_start(runtime, bundle, container_id, sdnotify, hos
 
 
 def test_notify_socket_run(runtime, bundle, container_id, sdnotify, host_notify, procs):
-    if runtime.is_runc:
-        # runc 1.1 binds the socket for `run` but never reads it in the foreground; later
-        # runc forwards READY with its own pid as MAINPID, as ocirun does.
-        pytest.skip("runc 1.1 does not forward sd_notify from a foreground run")
     notify_bundle(bundle, sdnotify, "sdnotify STATUS=starting 'READY=1\\nSTATUS=up'; "
                   "while [ ! -e /dev/shm/go ]; do sleep 0.05; done")
     p = procs(runtime.argv("run", "--bundle", bundle.save().path, container_id),
@@ -483,9 +479,6 @@ def test_notify_socket_run(runtime, bundle, container_id, sdnotify, host_notify,
 
 
 def test_notify_socket_run_detach(runtime, bundle, container_id, sdnotify, host_notify):
-    if runtime.is_runc:
-        # runc 1.1's run -d returns (and closes the socket) before the container notifies.
-        pytest.skip("runc 1.1 does not wait for READY in run -d")
     notify_bundle(bundle, sdnotify, "sleep 0.3; sdnotify READY=1; sleep 1000")
     runtime.run(container_id, bundle, "-d", env=notify_env(host_notify)).ok()
     check_forwarded(host_notify, runtime.state(container_id)["pid"])
