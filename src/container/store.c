@@ -14,6 +14,14 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 
+/* runc's wording, without a strerror suffix; the code stays ENOENT for callers. */
+static int not_exist(struct err *e)
+{
+	err_set(e, 0, "container does not exist");
+	e->code = ENOENT;
+	return -1;
+}
+
 int store_path(char *buf, size_t len, const char *root, const char *id, const char *name,
 	       struct err *e)
 {
@@ -55,7 +63,7 @@ int store_lock(const char *root, const char *id, struct err *e)
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return err_set(e, ENOENT, "container does not exist");
+			return not_exist(e);
 		return err_sys(e, "open %s", dir);
 	}
 	while (flock(fd, LOCK_EX) < 0) {
@@ -142,7 +150,7 @@ int store_load(const char *root, const char *id, struct container_state *st, str
 	if (read_file_at(AT_FDCWD, path, &text, &len, e) < 0) {
 		if (e->code == ENOENT) {
 			/* A state dir without state.json is a create still in progress. */
-			return err_set(e, ENOENT, "container does not exist");
+			return not_exist(e);
 		}
 		return -1;
 	}
