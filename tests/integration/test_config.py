@@ -272,6 +272,10 @@ def test_cgroup_mount(runtime, bundle):
     """The cgroup mount shows the container's own cgroup: in each v1 controller, or on a
     cgroup v2 host in the one cgroup2 hierarchy."""
     v2 = os.path.exists("/sys/fs/cgroup/cgroup.controllers")
+    if v2:
+        # v1 mounts bind the container's own cgroup directories; a cgroup2 mount shows the
+        # root of the cgroup namespace, which is the container's cgroup only with one
+        bundle.add_namespace("cgroup")
     procs_file = "/sys/fs/cgroup/%scgroup.procs" % ("" if v2 else "pids/")
     out = run_ok(runtime, bundle, "ls /sys/fs/cgroup; echo ==; cat %s;"
                                   " echo ==; cat /proc/self/mountinfo" % procs_file)
