@@ -16,6 +16,7 @@
 
 #include "container/store.h"
 #include "util/cleanup.h"
+#include "util/sendfd.h"
 #include "util/env.h"
 #include "util/log.h"
 
@@ -118,21 +119,8 @@ static int barrier(int s, struct err *e)
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return err_sys(e, "NOTIFY_SOCKET: pipe");
 	_cleanup_close_ int rd = p[0];
-	char msg[] = "BARRIER=1";
-	struct iovec iov = { .iov_base = msg, .iov_len = sizeof msg - 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof u);
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = sizeof u.buf };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &p[1], sizeof p[1]);
-	ssize_t r = sendmsg(s, &mh, MSG_NOSIGNAL);
+	static const char msg[] = "BARRIER=1";
+	ssize_t r = send_with_fd(s, msg, sizeof msg - 1, p[1]);
 	close(p[1]);
 	if (r < 0)
 		return err_sys(e, "NOTIFY_SOCKET: send BARRIER=1");

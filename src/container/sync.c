@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "util/cleanup.h"
+#include "util/sendfd.h"
 
 static const char *type_name(uint32_t t)
 {
@@ -28,26 +29,7 @@ int sync_send(int sock, enum sync_type type, int32_t value, const char *data, in
 		m.data[n] = '\0';
 		m.len = (uint32_t)n;
 	}
-	struct iovec iov = { .iov_base = &m, .iov_len = offsetof(struct sync_msg, data) + m.len + 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (fd >= 0) {
-		memset(&u, 0, sizeof u);
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof u.buf;
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	}
-	ssize_t r;
-	do
-		r = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (r < 0 && errno == EINTR);
+	ssize_t r = send_with_fd(sock, &m, offsetof(struct sync_msg, data) + m.len + 1, fd);
 	if (r < 0)
 		return err_sys(e, "send %s message", type_name(type));
 	return 0;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/sendfd.h"
 
 int pidfd_socket_connect(const char *path, struct err *e)
 {
@@ -34,20 +35,7 @@ int pidfd_socket_send(int sock, pid_t pid, const char *name, struct err *e)
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0)
 		return err_sys(e, "--pidfd-socket: pidfd_open %d", (int)pid);
-	struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof u);
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = sizeof u.buf };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &pidfd, sizeof pidfd);
-	if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+	if (send_with_fd(sock, name, strlen(name), pidfd) < 0)
 		return err_sys(e, "--pidfd-socket: send the pidfd");
 	return 0;
 }

@@ -21,6 +21,7 @@
 
 #include "linux/safepath.h"
 #include "util/cleanup.h"
+#include "util/sendfd.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -117,21 +118,8 @@ int terminal_send_console(const char *socket_path, int fd, struct err *e)
 	if (s < 0)
 		return -1;
 	/* runc sends the pty's name as data; receivers only look at the fd. */
-	char name[] = "/dev/ptmx";
-	struct iovec iov = { .iov_base = name, .iov_len = sizeof name - 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof u);
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = sizeof u.buf };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0)
+	static const char name[] = "/dev/ptmx";
+	if (send_with_fd(s, name, sizeof name - 1, fd) < 0)
 		return err_sys(e, "send pty to console socket %s", socket_path);
 	return 0;
 }

@@ -1,0 +1,7 @@
+#pragma once
+#include <stddef.h>
+#include <sys/types.h>
+
+/* One sendmsg of data with fd attached as SCM_RIGHTS (none when fd < 0), MSG_NOSIGNAL.
+ * Returns what sendmsg returns, errno set on failure. */
+ssize_t send_with_fd(int sock, const void *data, size_t len, int fd);
