@@ -17,7 +17,8 @@
 #include "util/log.h"
 
 /* runc's words, without an errno text after them. */
-static int __attribute__((format(printf, 3, 4))) fail(struct err *e, int code, const char *fmt, ...)
+static int __attribute__((format(printf, 3, 4)))
+fail(struct err *e, int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

@@ -20,7 +20,8 @@
 #include "util/log.h"
 
 /* runc's words, without an errno text after them. */
-static int __attribute__((format(printf, 3, 4))) fail(struct err *e, int code, const char *fmt, ...)
+static int __attribute__((format(printf, 3, 4)))
+fail(struct err *e, int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -153,12 +154,14 @@ static int check_rdt(const struct update_opts *o, struct err *e)
 	if (o->l3_cache_schema && o->l3_cache_schema[0]) {
 		if (access("/sys/fs/resctrl/info/L3", F_OK) < 0)
 			return fail(e, ENOTSUP, "Intel RDT/CAT: l3 cache schema is not enabled");
-		return fail(e, ENOTSUP, "Intel RDT/CAT: l3 cache schema: ocirun does not support Intel RDT");
+		return fail(e, ENOTSUP,
+			    "Intel RDT/CAT: l3 cache schema: ocirun does not support Intel RDT");
 	}
 	if (o->mem_bw_schema && o->mem_bw_schema[0]) {
 		if (access("/sys/fs/resctrl/info/MB", F_OK) < 0)
 			return fail(e, ENOTSUP, "Intel RDT/MBA: memory bandwidth schema is not enabled");
-		return fail(e, ENOTSUP, "Intel RDT/MBA: memory bandwidth schema: ocirun does not support Intel RDT");
+		return fail(e, ENOTSUP,
+			    "Intel RDT/MBA: memory bandwidth schema: ocirun does not support Intel RDT");
 	}
 	return 0;
 }
@@ -175,8 +178,8 @@ static int apply_or_restore(struct cgroup *cg, const struct oci_config *old,
 	struct err back;
 	update_subset(old, &sub);
 	if (cgroup_apply(cg, &sub, &back) < 0)
-		log_warn("setting back the previous resources failed, the cgroup and the stored config may differ: %s",
-			 back.msg);
+		log_warn("setting back the previous resources failed, the cgroup and the stored "
+			 "config may differ: %s", back.msg);
 	return -1;
 }
 
