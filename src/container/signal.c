@@ -80,11 +80,7 @@ int container_pause(const struct runtime_opts *rt, const char *id, bool pause, s
 	struct cgroup *cg = NULL;
 	int r = cgroup_open(st.cgroup_path, &cg, e);
 	if (r == 0) {
-		/* A paused container that was never started still has its exec fifo, so its
-		 * status reads "created": its freezer says whether it is paused. */
-		struct err ignored;
-		bool paused = st.status == STATUS_PAUSED ||
-			      (st.status == STATUS_CREATED && cgroup_is_frozen(cg, &ignored) == 1);
+		bool paused = st.status == STATUS_PAUSED;
 		/* runc's words, without an errno text */
 		if (pause && (st.status == STATUS_STOPPED || paused))
 			r = err_set(e, 0, "container not running");

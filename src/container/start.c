@@ -98,6 +98,8 @@ static int start_locked(const struct runtime_opts *rt, const struct container_st
 		break;
 	case STATUS_STOPPED:
 		return err_set(e, EINVAL, "cannot start a container that has stopped");
+	case STATUS_PAUSED:
+		return err_set(e, EINVAL, "cannot start a container in the paused state");
 	default:
 		return err_set(e, EINVAL, "cannot start an already %s container",
 			       container_status_name(st->status));

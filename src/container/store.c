@@ -123,11 +123,9 @@ static enum container_status derive_status(const char *root, struct container_st
 {
 	if (!state_init_alive(st))
 		return STATUS_STOPPED;
-	char fifo[4096];
 	struct err e;
-	if (store_path(fifo, sizeof fifo, root, st->id, FIFO_FILE, &e) == 0 &&
-	    access(fifo, F_OK) == 0)
-		return STATUS_CREATED;
+	/* The freezer first: a created container can be paused too, and runc then says
+	 * "paused" (its exec fifo still exists). */
 	if (st->cgroup_path && *st->cgroup_path) {
 		struct cgroup *cg = NULL;
 		if (cgroup_open(st->cgroup_path, &cg, &e) == 0) {
@@ -137,6 +135,10 @@ static enum container_status derive_status(const char *root, struct container_st
 				return STATUS_PAUSED;
 		}
 	}
+	char fifo[4096];
+	if (store_path(fifo, sizeof fifo, root, st->id, FIFO_FILE, &e) == 0 &&
+	    access(fifo, F_OK) == 0)
+		return STATUS_CREATED;
 	return STATUS_RUNNING;
 }
 

@@ -71,10 +71,11 @@ def test_pause_created(runtime, bundle, container_id):
     pid = runtime.state(container_id)["pid"]
     runtime.cmd("pause", container_id).ok()
     assert frozen(pid)
-    if runtime.is_runc:
-        # ocirun's status still reads "created" here: its state puts the exec fifo first
-        assert runtime.status(container_id) == "paused"
+    assert runtime.status(container_id) == "paused"
+    assert list_status(runtime, container_id) == "paused"
     assert "container not running" in runtime.cmd("pause", container_id).failed().err
+    r = runtime.start(container_id).failed()
+    assert "cannot start a container in the paused state" in r.err
     runtime.cmd("resume", container_id).ok()
     assert not frozen(pid)
     assert runtime.status(container_id) == "created"
