@@ -885,6 +885,29 @@ int cgroup_create(struct cgroup *cg, struct err *e)
 	return 0;
 }
 
+/* A cgroup that existed before this create (cgroupsPath shared or pre-made) is used as runc
+ * does: a frozen one is refused, since the init would hang in it; one with processes only
+ * warns. A cgroup made just now can be neither, so the check costs nothing then. */
+static struct cg_hier *pids_hier(struct cgroup *cg);
+static struct cg_hier *freezer_hier(struct cgroup *cg);
+
+int cgroup_check_reuse(struct cgroup *cg, bool *shared, struct err *e)
+{
+	*shared = false;
+	struct cg_hier *fh = freezer_hier(cg), *ph = pids_hier(cg);
+	if ((!fh || fh->created) && ph->created)
+		return 0;
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+	struct err ignored;
+	*shared = cgroup_pids(cg, &pids, &n, &ignored) == 0 && n > 0;
+	if (cgroup_is_frozen(cg, e) == 1)
+		return err_set(e, EBUSY, "container's cgroup unexpectedly frozen");
+	if (*shared)
+		log_warn("container's cgroup is not empty: %zu process(es) found", n);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- processes */
 
 /* One hierarchy suffices to list processes: each is in every hierarchy. */

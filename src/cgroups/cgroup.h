@@ -39,6 +39,9 @@ const char *cgroup_path(const struct cgroup *cg);
 
 /* mkdir in every controller (nested paths created; cpuset parents seeded with cpus/mems). */
 int cgroup_create(struct cgroup *cg, struct err *e);
+/* After cgroup_create: *shared says whether processes are in it already (the container then
+ * shares it: warned about, as runc); a frozen one is refused. */
+int cgroup_check_reuse(struct cgroup *cg, bool *shared, struct err *e);
 /* The container's cgroup directory (O_RDONLY|O_DIRECTORY|O_CLOEXEC) on a cgroup v2 host, after
  * cgroup_create: for clone3's CLONE_INTO_CGROUP, so that the child starts inside it. ENOTSUP
  * on v1 and hybrid hosts (use cgroup_enter there). */

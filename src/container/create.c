@@ -82,6 +82,7 @@ struct create_ctx {
 	char rootfs[PATH_MAX];
 	struct ns_plan plan;
 	struct cgroup *cg;
+	bool cgroup_shared;     /* other processes were in it: teardown spares them */
 	bool state_dir;
 	int sock;
 	int fifo_rd;
@@ -355,6 +356,7 @@ static int record_state(struct create_ctx *x, struct created *out, struct err *e
 	st->rootfs = strdup(x->rootfs);
 	st->created = strdup(created);
 	st->cgroup_path = strdup(cgroup_path(x->cg));
+	st->cgroup_shared = x->cgroup_shared;
 	st->pid = x->pid;
 	st->owner = geteuid();
 	st->start_time = proc_start_time(x->pid);
@@ -417,6 +419,8 @@ static int do_create(struct create_ctx *x, struct created *out, struct err *e)
 	const struct oci_linux *l = &x->config->linux_;
 	if (cgroup_new(l->cgroups_path, x->o->id, &x->cg, e) < 0 || cgroup_create(x->cg, e) < 0)
 		return -1;
+	if (cgroup_check_reuse(x->cg, &x->cgroup_shared, e) < 0)
+		return -1;
 	log_phase("cgroup");
 	/* run in the foreground without a terminal: the process's stdio are pipes (runc). */
 	if (x->o->foreground && !x->config->process.terminal &&
@@ -475,7 +479,7 @@ int container_create(const struct runtime_opts *rt, const struct create_opts *o,
 		if (x.pty_master >= 0)
 			close(x.pty_master);
 		if (x.state_dir)
-			container_teardown(rt->root, o->id, 0, x.cg);
+			container_teardown(rt->root, o->id, 0, x.cg, !x.cgroup_shared);
 		poststop_after_failure(&x);
 		cgroup_free(x.cg);
 		state_clear(&out->st);

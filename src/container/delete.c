@@ -34,14 +34,19 @@ int wait_pid_gone(pid_t pid, unsigned long long start_time, int timeout_ms)
 	return r == 1 ? 0 : -1;
 }
 
-void container_teardown(const char *root, const char *id, pid_t pid, struct cgroup *cg)
+void container_teardown(const char *root, const char *id, pid_t pid, struct cgroup *cg,
+			bool kill_cgroup)
 {
 	struct err e;
 	if (pid > 0)
 		kill(pid, SIGKILL);
 	if (cg) {
-		cgroup_freeze(cg, false, &e);
-		if (cgroup_kill_all(cg, SIGKILL, &e) < 0)
+		/* A cgroup shared with processes that were there before the container is not
+		 * ours to empty or thaw: only the init goes (with it, its pid namespace), as in
+		 * runc; thawed, as v1 delivers SIGKILL only to thawed tasks. */
+		if (kill_cgroup || pid > 0)
+			cgroup_freeze(cg, false, &e);
+		if (kill_cgroup && cgroup_kill_all(cg, SIGKILL, &e) < 0)
 			log_debug("teardown %s: %s", id, e.msg);
 		if (cgroup_destroy(cg, &e) < 0)
 			log_warn("delete %s: %s", id, e.msg);
@@ -102,7 +107,7 @@ int container_delete(const struct runtime_opts *rt, const char *id, bool force, 
 	if (cgroup_open(st.cgroup_path, &cg, e) < 0)
 		log_warn("delete %s: %s", id, e->msg);
 	bool alive = st.status != STATUS_STOPPED;
-	container_teardown(rt->root, id, alive ? st.pid : 0, cg);
+	container_teardown(rt->root, id, alive ? st.pid : 0, cg, !st.cgroup_shared);
 	if (alive && wait_pid_gone(st.pid, st.start_time, 10000) < 0)
 		log_warn("delete %s: init %d did not exit", id, (int)st.pid);
 	cgroup_free(cg);

@@ -39,7 +39,8 @@ int container_hook_state(const char *id, pid_t pid, const char *bundle, const ch
 			 const struct oci_config *c, enum container_status status, char **out,
 			 struct err *e);
 /* Destroy what a (failed or deleted) container leaves: processes, cgroup, state dir. */
-void container_teardown(const char *root, const char *id, pid_t pid, struct cgroup *cg);
+void container_teardown(const char *root, const char *id, pid_t pid, struct cgroup *cg,
+			bool kill_cgroup);
 /* Wait until pid is gone (not our child: pidfd poll), up to timeout_ms. */
 int wait_pid_gone(pid_t pid, unsigned long long start_time, int timeout_ms);
 /* Release the exec fifo: the init execs the user process. */

@@ -52,11 +52,11 @@ static json_t *annotations_json(const struct container_state *st)
 
 int state_to_json(const struct container_state *st, char **out, struct err *e)
 {
-	_cleanup_json_ json_t *j = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:b}",
+	_cleanup_json_ json_t *j = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:b, s:b}",
 		"id", st->id, "pid", (json_int_t)st->pid, "initStartTime", (json_int_t)st->start_time,
 		"bundle", st->bundle, "rootfs", st->rootfs, "created", st->created,
 		"owner", (json_int_t)st->owner, "cgroupPath", st->cgroup_path ? st->cgroup_path : "",
-		"started", st->started);
+		"started", st->started, "cgroupShared", st->cgroup_shared);
 	if (!j)
 		return err_set(e, ENOMEM, "encode state");
 	json_object_set_new(j, "annotations", annotations_json(st));
@@ -90,6 +90,7 @@ int state_from_json(const char *text, size_t len, struct container_state *st, st
 	st->start_time = (unsigned long long)json_integer_value(json_object_get(j, "initStartTime"));
 	st->owner = (uid_t)json_integer_value(json_object_get(j, "owner"));
 	st->started = json_is_true(json_object_get(j, "started"));
+	st->cgroup_shared = json_is_true(json_object_get(j, "cgroupShared"));
 	json_t *a = json_object_get(j, "annotations");
 	if (json_is_object(a) && json_object_size(a)) {
 		st->annotations = calloc(json_object_size(a), sizeof *st->annotations);

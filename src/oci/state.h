@@ -22,6 +22,7 @@ struct container_state {
 	uid_t owner;
 	char *cgroup_path;              /* resolved cgroup path, see cgroups/cgroup.h */
 	bool started;                   /* start ran (the exec fifo is gone) */
+	bool cgroup_shared;             /* the cgroup had other processes at create */
 	struct oci_kv *annotations;
 	size_t n_annotations;
 	/* Derived at load time, never stored. */

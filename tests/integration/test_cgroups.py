@@ -10,7 +10,7 @@ import string
 import pytest
 
 import cgutil
-from conftest import CGROUP_ROOT
+from conftest import CGROUP_ROOT, pid_alive
 
 
 def add_cap(bundle, cap):
@@ -324,3 +324,41 @@ def test_same_cgroup_for_exec(runtime, bundle):
     r = runtime.cmd("exec", cid, "sh", "-c", "cat /proc/1/cgroup; echo --; cat /proc/self/cgroup").ok()
     init, own = r.out.split("--\n")
     assert init == own
+
+
+def test_shared_cgroup(runtime, bundle, container_id):
+    """A cgroupsPath that already holds processes (another container's) is joined with
+    runc's warning; deleting the second container spares the first one's processes."""
+    top = "ocitest-%s" % rand()
+    bundle.linux["cgroupsPath"] = "/%s/%s" % (top, container_id)
+    first, pid1 = sleeper(runtime, bundle)
+    bundle.set_args("sleep", "1000")
+    second = runtime.new_id()
+    r = runtime.create(second, bundle).ok()
+    assert "container's cgroup is not empty: 1 process(es) found" in r.err
+    runtime.start(second).ok()
+    pid2 = runtime.state(second)["pid"]
+    assert proc_cgroups(pid2) == proc_cgroups(pid1)
+    runtime.delete(second, "--force").ok()
+    assert runtime.status(first) == "running"
+    assert pid_alive(pid1)
+    runtime.delete(first, "--force").ok()
+    remove_tree_of(top)
+
+
+def test_frozen_cgroup_refused(runtime, bundle, container_id):
+    """A frozen pre-existing cgroup would hang the init: create refuses it (runc's words),
+    leaves no state, and does not touch the processes already there."""
+    top = "ocitest-%s" % rand()
+    bundle.linux["cgroupsPath"] = "/%s/%s" % (top, container_id)
+    first, pid1 = sleeper(runtime, bundle)
+    runtime.cmd("pause", first).ok()
+    second = runtime.new_id()
+    r = runtime.create(second, bundle).failed()
+    assert "container's cgroup unexpectedly frozen" in r.err
+    assert not os.path.exists(os.path.join(runtime.root, second))
+    assert runtime.status(first) == "paused"
+    runtime.cmd("resume", first).ok()
+    assert pid_alive(pid1)
+    runtime.delete(first, "--force").ok()
+    remove_tree_of(top)
