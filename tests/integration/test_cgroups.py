@@ -262,8 +262,8 @@ def proc_cgroups(pid):
         return dict(line.rstrip("\n").split(":", 2)[1:] for line in f)
 
 
-def test_nested_absolute_path(runtime, bundle, container_id):
-    top = "ocitest-%s" % rand()
+def test_nested_absolute_path(runtime, bundle, container_id, cgroup_top):
+    top = cgroup_top
     path = "/%s/a/b/%s" % (top, container_id)
     bundle.linux["cgroupsPath"] = path
     cid, pid = sleeper(runtime, bundle, pids={"limit": 20})
@@ -284,6 +284,18 @@ def remove_tree_of(name):
         for dirpath, _, _ in sorted(os.walk(d), key=lambda t: len(t[0]), reverse=True):
             os.rmdir(dirpath)
     assert leftovers(name) == []
+
+
+@pytest.fixture
+def cgroup_top(runtime):
+    """A fresh top-level cgroup name; whatever a failing test left under it goes (its
+    containers first)."""
+    name = "ocitest-%s" % rand()
+    yield name
+    if leftovers(name):
+        for cid in list(runtime.ids):
+            runtime.cmd("delete", "--force", cid, timeout=10)
+        remove_tree_of(name)
 
 
 def test_relative_path(runtime, bundle, container_id):
@@ -326,10 +338,10 @@ def test_same_cgroup_for_exec(runtime, bundle):
     assert init == own
 
 
-def test_shared_cgroup(runtime, bundle, container_id):
+def test_shared_cgroup(runtime, bundle, container_id, cgroup_top):
     """A cgroupsPath that already holds processes (another container's) is joined with
     runc's warning; deleting the second container spares the first one's processes."""
-    top = "ocitest-%s" % rand()
+    top = cgroup_top
     bundle.linux["cgroupsPath"] = "/%s/%s" % (top, container_id)
     first, pid1 = sleeper(runtime, bundle)
     bundle.set_args("sleep", "1000")
@@ -346,10 +358,10 @@ def test_shared_cgroup(runtime, bundle, container_id):
     remove_tree_of(top)
 
 
-def test_frozen_cgroup_refused(runtime, bundle, container_id):
+def test_frozen_cgroup_refused(runtime, bundle, container_id, cgroup_top):
     """A frozen pre-existing cgroup would hang the init: create refuses it (runc's words),
     leaves no state, and does not touch the processes already there."""
-    top = "ocitest-%s" % rand()
+    top = cgroup_top
     bundle.linux["cgroupsPath"] = "/%s/%s" % (top, container_id)
     first, pid1 = sleeper(runtime, bundle)
     runtime.cmd("pause", first).ok()
