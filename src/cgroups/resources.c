@@ -160,6 +160,11 @@ static int apply_network(struct cgroup *cg, const struct oci_resources *r, struc
 {
 	if (!r->has_network || (!r->has_class_id && !r->n_net_priorities))
 		return 0;
+	/* v2 has no net_cls or net_prio (eBPF took their place); runc ignores them there. */
+	if (cg->layout == CGROUP_LAYOUT_V2) {
+		log_warn("linux.resources.network: ignored, cgroup v2 has no net_cls or net_prio controller");
+		return 0;
+	}
 	bool v2;
 	if (r->has_class_id) {
 		const char *what = "linux.resources.network.classID";

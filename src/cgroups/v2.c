@@ -227,6 +227,11 @@ int cg_v2_cpu(int fd, const struct oci_cpu *c, struct err *e)
 	if (c->has_idle && cg_writef(fd, "cpu.idle", "linux.resources.cpu.idle", e, "%lld",
 				     (long long)c->idle) < 0)
 		return -1;
+	/* v1's kernel refuses shares outside its range (by clamping, which v1.c reports); the
+	 * conversion would clamp them silently. */
+	if (c->has_shares && c->shares != 0 && (c->shares < 2 || c->shares > 262144))
+		return err_set(e, EINVAL, "linux.resources.cpu.shares: %llu is out of range 2-262144",
+			       (unsigned long long)c->shares);
 	if (c->has_shares && c->shares != 0 && !(c->has_idle && c->idle != 0) &&
 	    cg_writef(fd, "cpu.weight", "linux.resources.cpu.shares", e, "%llu",
 		      (unsigned long long)cg_shares_to_weight(c->shares)) < 0)
@@ -280,6 +285,9 @@ int cg_v2_io(int fd, const struct oci_blkio *b, struct err *e)
 	bool bfq = cg_file_exists(fd, "io.bfq.weight");
 	if (b->has_weight && b->weight != 0) {
 		const char *what = "linux.resources.blockIO.weight";
+		/* The range of v1's blkio.weight, which io.weight's conversion would clamp. */
+		if (!bfq && (b->weight < 10 || b->weight > 1000))
+			return err_set(e, EINVAL, "%s: %u is out of range 10-1000", what, b->weight);
 		int r = bfq ? cg_writef(fd, "io.bfq.weight", what, e, "%u", b->weight)
 			    : cg_writef(fd, "io.weight", what, e, "%llu",
 					(unsigned long long)cg_blkio_to_io_weight(b->weight));
