@@ -23,6 +23,8 @@ if [ "${1:-}" = --in-vm ]; then
 	shift 4
 	[ -e /sys/fs/cgroup/cgroup.controllers ] || { echo "vm-tests: not a cgroup v2 VM" >&2; exit 2; }
 	rc=0
+	# The guest has no disk of its own: null_blk gives the I/O throttle tests a block device.
+	modprobe null_blk 2>/dev/null || echo "vm-tests: no null_blk, the block I/O tests skip" >&2
 	echo "== [vm, cgroup v2] integration tests: -k '$filter'"
 	start=$(date +%s)
 	/usr/bin/python3 -m pytest tests/integration -k "$filter" -n 2 -q -o timeout="$per_test" \
