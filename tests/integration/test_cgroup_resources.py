@@ -81,7 +81,9 @@ def test_memory_disable_oom_killer(runtime, bundle):
     such switch (runc ignores it): the kernel OOM-kills as ever."""
     bundle.linux.setdefault("resources", {})["memory"] = {
         "limit": 32 << 20, "swap": 32 << 20, "disableOOMKiller": True}
-    bundle.set_args("sh", "-c", "dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 1000")
+    # The string grows in user space: a fault there waits for memory, where one inside a
+    # system call (read into a fresh buffer) would just fail with EFAULT.
+    bundle.set_args("sh", "-c", "awk 'BEGIN { s = \"x\"; for (;;) s = s s }'; sleep 1000")
     cid, pid = runtime.start_detached(bundle)
     if V1:
         assert cgutil.oom_control(pid)["oom_kill_disable"] == 1
@@ -175,11 +177,16 @@ def test_cpuset_update_refused(runtime, bundle, flag, field):
     assert cgutil.read(pid, "cpuset", "cpuset." + field) == "0"
 
 
-@pytest.mark.parametrize("shares", [1, 262145])
+@pytest.mark.parametrize("shares", [1, pytest.param(262145, marks=pytest.mark.runc_differs)])
 def test_cpu_shares_refused(runtime, bundle, container_id, shares):
     """Outside cpu.shares' range 2-262144: v1's kernel clamps (the runtime reads it back and
-    refuses), v2's conversion to cpu.weight would clamp, ocirun refuses as well (runc's
-    conversion overflows and the kernel refuses cpu.weight)."""
+    refuses); v2's conversion to cpu.weight would clamp, ocirun refuses as on v1. runc 1.1's
+    conversion overflows for 1 (the kernel refuses that cpu.weight) but turns 262145 into
+    the top weight 10000."""
+    if runtime.is_runc and cgutil.V2 and shares > 262144:
+        cid, pid = start(runtime, bundle, cpu={"shares": shares})
+        assert cgutil.read(pid, "cpu", "cpu.weight") == "10000"
+        return
     r = refused(runtime, bundle, container_id, cpu={"shares": shares})
     names(runtime, r, "linux.resources.cpu.shares", shares,
           "allowed cpu-shares" if V1 else "cpu.weight")
@@ -195,9 +202,14 @@ def test_cpu_rt_period_update(runtime, bundle):
     assert cgutil.read(pid, "cpu", "cpu.rt_period_us") == "500000"
 
 
+@pytest.mark.runc_differs
 @pytest.mark.skipif(V1, reason="v1 has realtime bandwidth (test_cgroups.py)")
 def test_cpu_realtime_refused_on_v2(runtime, bundle, container_id):
-    """cgroup v2 has no RT bandwidth: asking for it fails, naming the field."""
+    """cgroup v2 has no RT bandwidth: asking for it fails, naming the field, rather than
+    dropping the guarantee silently as runc 1.1 does."""
+    if runtime.is_runc:
+        start(runtime, bundle, cpu={"realtimeRuntime": 10000, "realtimePeriod": 1000000})
+        return
     r = refused(runtime, bundle, container_id, cpu={"realtimeRuntime": 10000,
                                                     "realtimePeriod": 1000000})
     names(runtime, r, "linux.resources.cpu.realtime", "", "realtime")
@@ -237,15 +249,31 @@ def test_blkio_throttle(runtime, bundle, field, key):
     assert cgutil.blkio_throttle(pid, key, dev) == 1048576
 
 
-def test_blkio_throttle_all_and_zero(runtime, bundle):
-    """All four on one device; a rate of 0 means no limit (v1 removes it, v2 writes max)."""
+def test_blkio_throttle_all(runtime, bundle):
+    """All four on one device: one io.max line on v2."""
     dev = need_block_device()
     cid, pid = start(runtime, bundle, blockIO={
         "throttleReadBpsDevice": [throttle_entry(dev, 4096000)],
-        "throttleWriteBpsDevice": [throttle_entry(dev, 0)],
+        "throttleWriteBpsDevice": [throttle_entry(dev, 2048000)],
         "throttleReadIOPSDevice": [throttle_entry(dev, 300)],
         "throttleWriteIOPSDevice": [throttle_entry(dev, 200)]})
-    assert [cgutil.blkio_throttle(pid, k, dev) for _, k in THROTTLES] == [4096000, None, 300, 200]
+    assert [cgutil.blkio_throttle(pid, k, dev) for _, k in THROTTLES] == \
+        [4096000, 2048000, 300, 200]
+
+
+@pytest.mark.runc_differs
+def test_blkio_throttle_zero_is_unlimited(runtime, bundle, container_id):
+    """A rate of 0 means no limit: v1 removes it, ocirun writes max to v2's io.max. runc
+    1.1 writes "wbps=0" there, which the kernel refuses (ERANGE)."""
+    dev = need_block_device()
+    blkio = {"throttleReadBpsDevice": [throttle_entry(dev, 4096000)],
+             "throttleWriteBpsDevice": [throttle_entry(dev, 0)]}
+    if runtime.is_runc and cgutil.V2:
+        refused(runtime, bundle, container_id, blockIO=blkio)
+        return
+    cid, pid = start(runtime, bundle, blockIO=blkio)
+    assert [cgutil.blkio_throttle(pid, k, dev) for _, k in THROTTLES] == \
+        [4096000, None, None, None]
 
 
 @pytest.mark.parametrize("field,key", THROTTLES[:1] + THROTTLES[3:])
