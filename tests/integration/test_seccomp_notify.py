@@ -100,6 +100,7 @@ class Agent:
         self.sock.close()
         for fd in self.fds:
             os.close(fd)
+        self.fds = []
 
 
 @pytest.fixture
@@ -181,11 +182,13 @@ def test_notify_run_without_metadata(runtime, bundle, agent):
 
 
 @pytest.mark.timeout(60)
-def test_notify_exec(runtime, bundle, agent):
+@pytest.mark.parametrize("nnp", [True, False])
+def test_notify_exec(runtime, bundle, agent, nnp):
     # An exec process gets its own filter and listener: the agent gets a second state,
     # runc's for exec: status running, pid the exec process's, state.pid the init's.
     a = agent(answers=[0, errno.ENOSPC, 0, errno.ENOSPC])
     bundle.linux["seccomp"] = notify_profile(a.path, metadata="m")
+    bundle.process["noNewPrivileges"] = nnp
     bundle.writable()
     cid, init_pid = runtime.start_detached(bundle, "sleep", "100")
     pid_file = os.path.join(runtime.workdir, "exec.pid")
@@ -214,3 +217,18 @@ def test_notify_without_agent_fails_cleanly(runtime, bundle):
     if not runtime.is_runc:
         assert "nobody.sock" in r.err and "seccomp" in r.err, r.err
     assert runtime.cmd("state", cid).rc != 0
+
+
+@pytest.mark.timeout(60)
+def test_notify_exec_without_agent_fails(runtime, bundle, agent):
+    # The agent is gone by the time of the exec: the exec fails before its process runs.
+    a = agent()
+    bundle.linux["seccomp"] = notify_profile(a.path)
+    cid, _ = runtime.start_detached(bundle, "sleep", "100")
+    a.close()
+    os.unlink(a.path)
+    r = runtime.cmd("exec", cid, "echo", "ran")
+    assert r.rc != 0 and "ran" not in r.out, r
+    if not runtime.is_runc:
+        assert r.rc == 255 and a.path in r.err, r
+    assert runtime.status(cid) == "running"
