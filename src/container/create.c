@@ -19,6 +19,7 @@
 #include "cgroups/cgroup.h"
 #include "container/internal.h"
 #include "container/notify.h"
+#include "container/seccomp_agent.h"
 #include "container/store.h"
 #include "container/sync.h"
 #include "linux/hooks.h"
@@ -306,6 +307,17 @@ static int run_runtime_hooks(struct create_ctx *x, struct err *e)
 	return hooks_run(&x->config->hooks.create_runtime, "createRuntime", state, e);
 }
 
+/* SCMP_ACT_NOTIFY: the agent gets the listener while the container is created, with the
+ * state as runc gives it (status creating, the init's pid). */
+static int forward_listener(struct create_ctx *x, int fd, struct err *e)
+{
+	_cleanup_free_ char *state = NULL;
+	if (container_hook_state(x->o->id, x->pid, x->bundle, x->rootfs, x->config,
+				 STATUS_CREATING, &state, e) < 0)
+		return -1;
+	return seccomp_agent_forward(x->sock, &x->config->linux_.seccomp, fd, x->pid, state, e);
+}
+
 /* Serve the init until it reports ready (or fails). */
 static int serve_init(struct create_ctx *x, struct err *e)
 {
@@ -326,6 +338,13 @@ static int serve_init(struct create_ctx *x, struct err *e)
 			    sync_send(x->sock, SYNC_HOOKS_DONE, 0, NULL, -1, e) < 0)
 				return -1;
 			break;
+		case SYNC_SECCOMP: {
+			int r = forward_listener(x, fd, e);
+			closep(&fd);
+			if (r < 0)
+				return -1;
+			break;
+		}
 		case SYNC_PTY:
 			if (fd < 0)
 				return err_set(e, EPROTO, "pty message without a pty");

@@ -19,12 +19,12 @@
 
 #include "cgroups/cgroup.h"
 #include "container/internal.h"
+#include "container/seccomp_agent.h"
 #include "container/store.h"
 #include "container/sync.h"
 #include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
-#include "linux/seccomp.h"
 #include "linux/stdio.h"
 #include "linux/terminal.h"
 #include "util/cleanup.h"
@@ -278,7 +278,7 @@ static int child_setup(struct exec_ctx *x, int sock, char **exe, char ***env, st
 	const struct oci_linux *l = &x->config->linux_;
 	/* Without no_new_privs the filter must go in while CAP_SYS_ADMIN is still held. */
 	if (l->has_seccomp && !p->no_new_privileges &&
-	    seccomp_filter_load(&l->seccomp, NULL, e) < 0)
+	    seccomp_load_forward(sock, &l->seccomp, e) < 0)
 		return -1;
 	if (lsm_apply(p, e) < 0 || process_set_identity(p, e) < 0)
 		return -1;
@@ -308,8 +308,7 @@ static _Noreturn void exec_child(struct exec_ctx *x, int sock)
 	if (sync_expect(sock, SYNC_GO, &m, NULL, &e) < 0 || child_setup(x, sock, &exe, &env, &e) < 0)
 		goto fail;
 	const struct oci_linux *l = &x->config->linux_;
-	if (l->has_seccomp && p->no_new_privileges &&
-	    seccomp_filter_load(&l->seccomp, NULL, &e) < 0)
+	if (l->has_seccomp && p->no_new_privileges && seccomp_load_forward(sock, &l->seccomp, &e) < 0)
 		goto fail;
 	execve(exe, p->args, env ? env : p->env);
 	err_sys(&e, "exec %s", exe);
@@ -353,6 +352,18 @@ static int spawn_exec(struct exec_ctx *x, struct err *e)
 	return 0;
 }
 
+/* SCMP_ACT_NOTIFY: the state runc gives the agent for an exec: the container running
+ * with its init's pid, and the exec process's own pid beside it. */
+static int forward_listener(struct exec_ctx *x, int fd, struct err *e)
+{
+	_cleanup_free_ char *state = NULL;
+	if (container_hook_state(x->o->id, x->st.pid, x->st.bundle, x->st.rootfs, x->config,
+				 STATUS_RUNNING, &state, e) < 0)
+		return -1;
+	return seccomp_agent_forward(x->sock, &x->config->linux_.seccomp, fd, x->child, state,
+				     e);
+}
+
 /* Serve the child until its execve closes the socket (success) or it reports an error. */
 static int serve_exec(struct exec_ctx *x, int *pty, struct err *e)
 {
@@ -365,6 +376,13 @@ static int serve_exec(struct exec_ctx *x, int *pty, struct err *e)
 			err_set(e, 0, "unable to start container process: %s", m.data);
 			e->code = m.value;
 			return -1;
+		}
+		if (m.type == SYNC_SECCOMP) {
+			int r = forward_listener(x, fd, e);
+			closep(&fd);
+			if (r < 0)
+				return -1;
+			continue;
 		}
 		if (m.type != SYNC_PTY || fd < 0 || *pty >= 0) {
 			if (fd >= 0)

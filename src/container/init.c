@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "container/internal.h"
+#include "container/seccomp_agent.h"
 #include "container/sync.h"
 #include "linux/hooks.h"
 #include "linux/lsm.h"
@@ -204,6 +205,12 @@ static int wait_exec_fifo(int fd)
 	return 0;
 }
 
+static bool notify_before_start(const struct oci_config *c)
+{
+	return c->has_linux && c->linux_.has_seccomp && c->process.no_new_privileges &&
+	       seccomp_filter_uses_notify(&c->linux_.seccomp);
+}
+
 static int prepare(const struct init_args *a, char **exe, char ***env, struct err *e)
 {
 	const struct oci_config *c = a->config;
@@ -236,13 +243,20 @@ static int prepare(const struct init_args *a, char **exe, char ***env, struct er
 	bool nnp = c->process.no_new_privileges;
 	/* Without no_new_privs the filter must go in while CAP_SYS_ADMIN is still held. */
 	if (c->has_linux && c->linux_.has_seccomp && !nnp &&
-	    seccomp_filter_load(&c->linux_.seccomp, NULL, e) < 0)
+	    seccomp_load_forward(a->sync_fd, &c->linux_.seccomp, e) < 0)
 		return -1;
 	log_phase("init: seccomp");
 	if (lsm_apply(&c->process, e) < 0 || process_set_identity(&c->process, e) < 0)
 		return -1;
 	log_phase("init: identity");
-	return seal_fds(a, e);
+	if (seal_fds(a, e) < 0)
+		return -1;
+	/* With no_new_privs the filter waits for start (start_container), but not when the
+	 * agent needs its listener fd: that goes to create's process over the sync socket,
+	 * closed at READY. runc loads it here with no_new_privs in any case. */
+	if (notify_before_start(c) && seccomp_load_forward(a->sync_fd, &c->linux_.seccomp, e) < 0)
+		return -1;
+	return 0;
 }
 
 /* After the fifo: startContainer hooks (status "created": the user program has not run
@@ -258,7 +272,7 @@ static int start_container(const struct init_args *a, struct err *e)
 			return -1;
 	}
 	if (c->has_linux && c->linux_.has_seccomp && c->process.no_new_privileges &&
-	    seccomp_filter_load(&c->linux_.seccomp, NULL, e) < 0)
+	    !notify_before_start(c) && seccomp_filter_load(&c->linux_.seccomp, NULL, e) < 0)
 		return -1;
 	return 0;
 }

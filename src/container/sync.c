@@ -14,7 +14,8 @@ static const char *type_name(uint32_t t)
 		[SYNC_USERNS_REQ] = "userns-request", [SYNC_USERNS_DONE] = "userns-done",
 		[SYNC_PID] = "pid", [SYNC_GO] = "go", [SYNC_HOOKS_REQ] = "hooks-request",
 		[SYNC_HOOKS_DONE] = "hooks-done", [SYNC_PTY] = "pty", [SYNC_READY] = "ready",
-		[SYNC_ERROR] = "error",
+		[SYNC_ERROR] = "error", [SYNC_SECCOMP] = "seccomp",
+		[SYNC_SECCOMP_DONE] = "seccomp-done",
 	};
 	return t > 0 && t < SYNC_TYPE_MAX ? names[t] : "unknown";
 }

@@ -16,6 +16,8 @@ enum sync_type {
 	SYNC_PTY,            /* child -> parent: the pty master rides along as SCM_RIGHTS */
 	SYNC_READY,          /* child -> parent: set up; now waiting on the exec fifo */
 	SYNC_ERROR,          /* either way: value = errno, data = message */
+	SYNC_SECCOMP,        /* child -> parent: the seccomp listener fd as SCM_RIGHTS */
+	SYNC_SECCOMP_DONE,   /* parent -> child: the agent has the fd */
 	SYNC_TYPE_MAX
 };
 

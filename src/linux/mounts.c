@@ -351,6 +351,7 @@ struct job {
 	const struct oci_mount *m;
 	struct mount_opts o;
 	char what[2 * PATH_MAX];   /* "mounts[3]: bind /src on /dst", the prefix of errors */
+	int *mnt;                  /* if set: receives an fd of the bind just attached */
 };
 
 static const char *job_dest(const struct job *j)
@@ -400,11 +401,14 @@ static int check_proc_dest(const struct job *j, int fd, bool procfs_source, stru
 	return err_set(e, EINVAL, "%s: %s cannot be mounted because it is inside /proc", j->what, in);
 }
 
-/* A bind does not apply flags: they need a remount of the new mount. */
-static int bind_remount(const struct job *j, const char *src, unsigned long flags,
+/* A bind does not apply flags: they need a remount of the new mount, through its own fd
+ * (mnt) where there is one. Looking the destination up again would let a process sharing
+ * the rootfs swap it in between and send the flags (ro) to another mount. */
+static int bind_remount(const struct job *j, const char *src, int mnt, unsigned long flags,
 			struct err *e)
 {
-	_cleanup_close_ int fd = reopen_dest(j, O_PATH, e);
+	_cleanup_close_ int reopened = mnt >= 0 ? -1 : reopen_dest(j, O_PATH, e);
+	int fd = mnt >= 0 ? mnt : reopened;
 	if (fd < 0)
 		return -1;
 	flags |= MS_REMOUNT | MS_BIND;
@@ -425,6 +429,22 @@ static int bind_remount(const struct job *j, const char *src, unsigned long flag
 	return 0;
 }
 
+/* Bind src onto dst_fd as a detached clone attached by fd (open_tree + move_mount); *mnt
+ * is then an fd of the new mount, for what follows. mount(2) through /proc/self/fd where
+ * the new mount API is missing (*mnt stays -1). */
+static int attach_bind(const char *src, int dst_fd, unsigned long rec, int *mnt)
+{
+	_cleanup_close_ int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+					     (rec ? AT_RECURSIVE : 0));
+	if (tree < 0 && errno == ENOSYS)
+		return mount_on_fd(src, dst_fd, NULL, MS_BIND | rec, NULL);
+	if (tree < 0 ||
+	    move_mount(tree, "", dst_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return -1;
+	*mnt = steal_fd(&tree);
+	return 0;
+}
+
 static int bind_source(const struct job *j, const char *src, unsigned long flags, struct err *e)
 {
 	struct stat st;
@@ -439,10 +459,15 @@ static int bind_source(const struct job *j, const char *src, unsigned long flags
 	bool procfs = statfs(src, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
 	if (check_proc_dest(j, fd, procfs, e) < 0)
 		return -1;
-	if (mount_on_fd(src, fd, NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
+	_cleanup_close_ int mnt = -1;
+	if (attach_bind(src, fd, flags & MS_REC, &mnt) < 0)
 		return err_sys(e, "%s", j->what);
-	if (flags & ~(MS_REC | MS_REMOUNT | MS_BIND))
-		return bind_remount(j, src, flags, e);
+	if ((flags & ~(MS_REC | MS_REMOUNT | MS_BIND)) && bind_remount(j, src, mnt, flags, e) < 0)
+		return -1;
+	if (j->mnt && mnt >= 0) {
+		closep(j->mnt);
+		*j->mnt = steal_fd(&mnt);
+	}
 	return 0;
 }
 
@@ -915,7 +940,10 @@ static int finish(const struct job *j, struct err *e)
 {
 	if (!j->o.n_propagation && !j->o.rec_set && !j->o.rec_clr)
 		return 0;
-	_cleanup_close_ int fd = reopen_dest(j, O_PATH, e);
+	/* A bind's own fd where there is one (see bind_remount). */
+	bool own = j->mnt && *j->mnt >= 0;
+	_cleanup_close_ int reopened = own ? -1 : reopen_dest(j, O_PATH, e);
+	int fd = own ? *j->mnt : reopened;
 	if (fd < 0)
 		return -1;
 	for (size_t i = 0; i < j->o.n_propagation; i++)
@@ -945,7 +973,8 @@ static int dispatch(struct job *j, struct err *e)
 
 int mount_entry(const struct mount_env *env, size_t idx, const struct oci_mount *m, struct err *e)
 {
-	struct job j = { .env = env, .m = m };
+	_cleanup_close_ int mnt = -1;
+	struct job j = { .env = env, .m = m, .mnt = &mnt };
 	if (!m->destination || !*m->destination)
 		return err_set(e, EINVAL, "mounts[%zu]: no destination", idx);
 	if (mount_opts_parse(m->options, m->n_options, &j.o, e) < 0)

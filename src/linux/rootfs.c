@@ -283,12 +283,23 @@ static int mask_path(int root_fd, const char *path, struct err *e)
 }
 
 /* runc's readonlyPath: a recursive bind on itself, then ro on the top mount only; the other
- * flags of the mount stay as they are. */
+ * flags of the mount stay as they are. The ro goes through the new mount's own fd: a second
+ * lookup of path could be redirected by a process sharing the rootfs. */
 static int readonly_path(int root_fd, const char *path, struct err *e)
 {
 	_cleanup_close_ int fd = safe_openat(root_fd, path, O_PATH, 0, e);
 	if (fd < 0)
 		return e->code == ENOENT ? 0 : -1;
+	_cleanup_close_ int tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+					     AT_EMPTY_PATH | AT_RECURSIVE);
+	if (tree >= 0) {
+		if (move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH |
+			       MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return err_sys(e, "attach mount (move_mount)");
+		return mount_setattr_fd(tree, MOUNT_ATTR_RDONLY, 0, false, e);
+	}
+	if (errno != ENOSYS)
+		return err_sys(e, "clone mount (open_tree)");
 	if (mount_bind_fd(fd, fd, true, e) < 0)
 		return -1;
 	_cleanup_close_ int top = safe_openat(root_fd, path, O_PATH, 0, e);

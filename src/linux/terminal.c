@@ -19,6 +19,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "linux/devices.h"
 #include "linux/safepath.h"
 #include "util/cleanup.h"
 #include "util/sendfd.h"
@@ -27,22 +28,14 @@
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
 
+/* The pty itself, by fd, on /dev/console (devices_mount_console): never a /dev/console
+ * that the rootfs planted as a symlink, which would send the bind elsewhere. */
 static int bind_console(int slave, struct err *e)
 {
 	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return err_sys(e, "open /");
-	_cleanup_close_ int target = safe_mkfile(root, "/dev/console", 0666, e);
-	if (target < 0)
-		return err_wrap(e, "/dev/console");
-	/* Bind by fd on both ends: neither the pty nor the target is looked up by path. */
-	_cleanup_close_ int tree = (int)syscall(SYS_open_tree, slave, "",
-						AT_EMPTY_PATH | 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC);
-	if (tree < 0)
-		return err_sys(e, "clone pty for /dev/console");
-	if (syscall(SYS_move_mount, tree, "", target, "", 0x4 | 0x40) < 0)
-		return err_sys(e, "bind pty on /dev/console");
-	return 0;
+	return devices_mount_console(root, slave, e);
 }
 
 static int setup_pty(unsigned rows, unsigned cols, bool console, int *master, struct err *e)
