@@ -26,7 +26,7 @@
 #include "linux/pidfd.h"
 #include "linux/lsm.h"
 #include "linux/process.h"
-#include "linux/seccomp.h"
+#include "linux/seccomp_cache.h"
 #include "linux/stdio.h"
 #include "linux/terminal.h"
 #include "util/cleanup.h"
@@ -193,7 +193,7 @@ static int load_bundle(struct create_ctx *x, struct err *e)
 		return err_set(e, ENOTDIR, "rootfs (%s) is not a directory", rootfs);
 	if (process_sysctl_validate(c, e) < 0 || lsm_validate(&c->process, e) < 0)
 		return err_wrap(e, "config.json");
-	if (c->has_linux && c->linux_.has_seccomp && seccomp_filter_check(&c->linux_.seccomp, e) < 0)
+	if (c->has_linux && c->linux_.has_seccomp && seccomp_filter_prepare(&c->linux_.seccomp, e) < 0)
 		return err_wrap(e, "config.json");
 	if (!oci_config_namespace(c, OCI_NS_MOUNT))
 		return err_set(e, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
