@@ -65,7 +65,7 @@ def test_profile_cached_and_enforced(runtime, bundle, ocirun_only):
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "symlink"])
-def test_damaged_entry_recompiled(runtime, bundle, ocirun_only, damage, tmp_path):
+def test_damaged_entry_recompiled(runtime, bundle, ocirun_only, damage):
     bundle.linux["seccomp"] = unique_profile()
     bundle.writable()
     path = entry_of(run_mkdir(runtime, bundle), "miss, stored")
@@ -81,7 +81,8 @@ def test_damaged_entry_recompiled(runtime, bundle, ocirun_only, damage, tmp_path
         elif damage == "truncate":
             os.truncate(path, size - 8)
         else:
-            decoy = tmp_path / "decoy.bpf"
+            # a valid entry, even: only a regular file in its own name is used
+            decoy = path + ".decoy"
             os.rename(path, decoy)
             os.symlink(decoy, path)
         log = run_mkdir(runtime, bundle)
@@ -89,5 +90,6 @@ def test_damaged_entry_recompiled(runtime, bundle, ocirun_only, damage, tmp_path
         assert entry_of(log, "miss, stored") == path
         assert not os.path.islink(path) and os.path.getsize(path) == size
     finally:
-        if os.path.lexists(path):
-            os.unlink(path)
+        for p in (path, path + ".decoy"):
+            if os.path.lexists(p):
+                os.unlink(p)
