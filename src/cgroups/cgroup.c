@@ -939,6 +939,75 @@ int cgroup_enter(struct cgroup *cg, pid_t pid, struct err *e)
 	return 0;
 }
 
+int cgroup_join_open(struct cgroup *cg, struct cgroup_join *j, struct err *e)
+{
+	*j = (struct cgroup_join)CGROUP_JOIN_INIT;
+	j->tasks = calloc(cg->n ? cg->n : 1, sizeof *j->tasks);
+	if (!j->tasks)
+		return err_set(e, ENOMEM, "cgroup join");
+	for (size_t i = 0; i < cg->n; i++) {
+		struct cg_hier *h = &cg->h[i];
+		_cleanup_close_ int dir = cg_open_dir(cg, h, e);
+		if (dir < 0)
+			goto fail;
+		const char *file = h->v2 ? "cgroup.procs" : "tasks";
+		int fd = openat(dir, file, O_WRONLY | O_CLOEXEC);
+		if (fd < 0) {
+			err_sys(e, "open %s", file);
+			goto fail;
+		}
+		if (!h->v2) {
+			j->tasks[j->n_tasks++] = fd;
+			continue;
+		}
+		j->procs2 = fd;
+		j->dir2 = steal_fd(&dir);
+	}
+	return 0;
+fail:
+	cgroup_join_close(j);
+	return err_wrap(e, "join cgroup %s", cg_name(cg));
+}
+
+/* "0" is the writer itself: the thread for `tasks`, its process for cgroup.procs. */
+static int join_write(int fd, const char *file, struct err *e)
+{
+	if (write(fd, "0", 1) != 1)
+		return err_sys(e, "join cgroup: write 0 to %s", file);
+	return 0;
+}
+
+int cgroup_join_self(struct cgroup_join *j, struct err *e)
+{
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < j->n_tasks; i++)
+		r = join_write(j->tasks[i], "tasks", e);
+	if (r == 0 && j->procs2 >= 0 && !j->cloned_into)
+		r = join_write(j->procs2, "cgroup.procs", e);
+	cgroup_join_close(j);
+	return r;
+}
+
+void cgroup_join_close(struct cgroup_join *j)
+{
+	for (size_t i = 0; j->tasks && i < j->n_tasks; i++)
+		close(j->tasks[i]);
+	free(j->tasks);
+	j->tasks = NULL;
+	j->n_tasks = 0;
+	closep(&j->dir2);
+	closep(&j->procs2);
+}
+
+const char *cgroup_join_method(const struct cgroup_join *j)
+{
+	if (j->cloned_into)
+		return j->n_tasks ? "CLONE_INTO_CGROUP and v1 tasks" : "CLONE_INTO_CGROUP";
+	if (j->procs2 >= 0)
+		return j->n_tasks ? "cgroup.procs and v1 tasks" : "cgroup.procs";
+	return "v1 tasks";
+}
+
 int cgroup_v2_fd(struct cgroup *cg, struct err *e)
 {
 	if (cg->layout != CGROUP_LAYOUT_V2)

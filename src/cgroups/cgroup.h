@@ -48,6 +48,32 @@ int cgroup_check_reuse(struct cgroup *cg, bool *shared, struct err *e);
 int cgroup_v2_fd(struct cgroup *cg, struct err *e);
 /* Move pid into the cgroup in every hierarchy. */
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct err *e);
+
+/* A child that places itself: the parent opens these before the clone (cgroup_join_open),
+ * the child joins as its first step (cgroup_join_self), before it runs anything else.
+ * Why not the parent writing the child's pid to cgroup.procs: that migration takes the
+ * kernel's cgroup_threadgroup_rwsem for writing, whose first writer after a quiet spell
+ * waits for an RCU grace period (3-20 ms). A single-threaded process writing "0" to a v1
+ * hierarchy's `tasks` file moves only itself, which recent kernels do without that lock;
+ * on cgroup v2 clone3's CLONE_INTO_CGROUP starts the child in its cgroup, no migration at
+ * all. Where neither applies the child writes "0" to cgroup.procs: slower, still correct. */
+struct cgroup_join {
+	int dir2;        /* the container's cgroup2 directory (v2, or a hybrid host's unified
+			  * mount), for CLONE_INTO_CGROUP; -1 when there is none */
+	int procs2;      /* its cgroup.procs (O_WRONLY): the fallback when clone3 refused it */
+	int *tasks;      /* each v1 hierarchy's `tasks` file of the container (O_WRONLY) */
+	size_t n_tasks;
+	bool cloned_into;  /* set by the caller: the clone used CLONE_INTO_CGROUP with dir2 */
+};
+#define CGROUP_JOIN_INIT { .dir2 = -1, .procs2 = -1 }
+/* After cgroup_create. Every fd O_CLOEXEC. */
+int cgroup_join_open(struct cgroup *cg, struct cgroup_join *j, struct err *e);
+/* In the (single-threaded) child: join every hierarchy, then close the fds. */
+int cgroup_join_self(struct cgroup_join *j, struct err *e);
+/* Close what is left (the parent's copy, or after a failure). */
+void cgroup_join_close(struct cgroup_join *j);
+/* How the child joined, for --debug logs and tests: "CLONE_INTO_CGROUP", "tasks", ... */
+const char *cgroup_join_method(const struct cgroup_join *j);
 /* Write linux.resources; errors name the resource and value. Only what r sets is written;
  * r->devices, when there are any, replace the device rules (deny all, then each in order).
  * This is what `update` needs. */

@@ -27,7 +27,7 @@
 #include "linux/pidfd.h"
 #include "linux/lsm.h"
 #include "linux/process.h"
-#include "linux/seccomp.h"
+#include "linux/seccomp_cache.h"
 #include "linux/stdio.h"
 #include "linux/terminal.h"
 #include "util/cleanup.h"
@@ -57,9 +57,29 @@ int container_validate_id(const char *id, struct err *e)
 	return 0;
 }
 
-static pid_t clone_init(unsigned long flags)
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* Into its cgroup2 directory from the start where the kernel can (5.7); a kernel that
+ * refuses the flag or the cgroup (E2BIG, EINVAL: older; EOPNOTSUPP: not a domain cgroup it
+ * could start in) gets a plain clone, and the child writes cgroup.procs itself. */
+static pid_t clone_init(unsigned long flags, struct cgroup_join *join)
 {
 	struct clone_args ca = { .flags = flags, .exit_signal = SIGCHLD };
+	if (join->dir2 >= 0) {
+		join->cloned_into = true;
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (__u64)join->dir2;
+		pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+		if (pid >= 0 || (errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP))
+			return pid;
+		log_debug("clone3 with CLONE_INTO_CGROUP: %s; the init joins by cgroup.procs",
+			  strerror(errno));
+		join->cloned_into = false;
+		ca.flags = flags;
+		ca.cgroup = 0;
+	}
 	return (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
 }
 
@@ -175,7 +195,7 @@ static int load_bundle(struct create_ctx *x, struct err *e)
 		return err_set(e, ENOTDIR, "rootfs (%s) is not a directory", rootfs);
 	if (process_sysctl_validate(c, e) < 0 || lsm_validate(&c->process, e) < 0)
 		return err_wrap(e, "config.json");
-	if (c->has_linux && c->linux_.has_seccomp && seccomp_filter_check(&c->linux_.seccomp, e) < 0)
+	if (c->has_linux && c->linux_.has_seccomp && seccomp_filter_prepare(&c->linux_.seccomp, e) < 0)
 		return err_wrap(e, "config.json");
 	if (!oci_config_namespace(c, OCI_NS_MOUNT))
 		return err_set(e, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
@@ -227,6 +247,9 @@ static int make_fifo(struct create_ctx *x, struct err *e)
 
 static int spawn(struct create_ctx *x, struct err *e)
 {
+	_cleanup_(cgroup_join_close) struct cgroup_join join = CGROUP_JOIN_INIT;
+	if (cgroup_join_open(x->cg, &join, e) < 0)
+		return -1;
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return err_sys(e, "socketpair");
@@ -238,7 +261,7 @@ static int spawn(struct create_ctx *x, struct err *e)
 		.config = x->config, .opts = x->o, .rootfs = x->rootfs, .bundle = x->bundle,
 		.sync_fd = sv[1], .fifo_fd = x->fifo_rd, .status_fd = x->status_wr,
 		.listen_fds = x->listen_fds, .stdio = x->pipes.child[0] >= 0 ? x->pipes.child : NULL,
-		.plan = &x->plan, .slow_path = slow,
+		.plan = &x->plan, .slow_path = slow, .cgroup = &join,
 		.unshare_flags = slow ? x->plan.new_flags & ~(unsigned long)CLONE_NEWCGROUP : 0,
 		.fork_init = slow && (x->plan.new_flags & (CLONE_NEWPID | CLONE_NEWTIME) ||
 				      oci_config_namespace(x->config, OCI_NS_PID) ||
@@ -246,7 +269,8 @@ static int spawn(struct create_ctx *x, struct err *e)
 	};
 	/* The cgroup namespace is unshared by the init once it sits in its cgroup, so that its
 	 * root is the container's cgroup, not ours. */
-	pid_t pid = clone_init(slow ? 0 : x->plan.new_flags & ~(unsigned long)CLONE_NEWCGROUP);
+	pid_t pid = clone_init(slow ? 0 : x->plan.new_flags & ~(unsigned long)CLONE_NEWCGROUP,
+			       &join);
 	if (pid < 0) {
 		int saved = errno;
 		close(sv[1]);
@@ -258,6 +282,7 @@ static int spawn(struct create_ctx *x, struct err *e)
 		_exit(init_main(&a));
 	}
 	close(sv[1]);
+	log_debug("cgroup: the init joins by %s", cgroup_join_method(&join));
 	stdio_pipes_close_child(&x->pipes);
 	/* Only the init may hold a writer, or `start` would never see EOF (run starts from
 	 * this very process). */
@@ -448,13 +473,20 @@ static int do_create(struct create_ctx *x, struct created *out, struct err *e)
 	if (spawn(x, e) < 0)
 		return -1;
 	log_phase("clone");
-	if (cgroup_enter(x->cg, x->pid, e) < 0)
-		return -1;
-	/* Always: the device rules apply even without linux.resources, as runc does. */
+	/* The init has joined its cgroup by itself (or tells why not before it goes on).
+	 * Always: the device rules apply even without linux.resources, as runc does. */
 	if (cgroup_apply_linux(x->cg, x->config->has_linux ? l : NULL, e) < 0)
 		return -1;
-	log_phase("cgroup-enter+resources");
-	if (sync_send(x->sock, SYNC_GO, x->pid, NULL, -1, e) < 0 || serve_init(x, e) < 0)
+	log_phase("resources");
+	if (sync_send(x->sock, SYNC_GO, x->pid, NULL, -1, e) < 0) {
+		/* An init that failed early has sent why before it exited. */
+		struct err why;
+		struct sync_msg m;
+		if (sync_expect(x->sock, SYNC_READY, &m, NULL, &why) < 0 && why.msg[0])
+			*e = why;
+		return -1;
+	}
+	if (serve_init(x, e) < 0)
 		return -1;
 	log_phase("init-ready");
 	/* The init is set up and waits for start, as when runc sends it. */

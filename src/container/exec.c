@@ -25,6 +25,7 @@
 #include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
+#include "linux/seccomp_cache.h"
 #include "linux/stdio.h"
 #include "linux/terminal.h"
 #include "util/cleanup.h"
@@ -555,6 +556,10 @@ static int do_exec(const struct runtime_opts *rt, struct exec_ctx *x, int *exit_
 	if (container_load(rt, o->id, &x->st, e) < 0 || check_state(x, e) < 0 ||
 	    load_process(x, rt->root, e) < 0 || check_terminal(o, x->process, e) < 0 ||
 	    lsm_validate(x->process, e) < 0)
+		return -1;
+	/* Compiled (or read from the cache) here, on the host: the child only loads it. */
+	if (x->config->linux_.has_seccomp &&
+	    seccomp_filter_prepare(&x->config->linux_.seccomp, e) < 0)
 		return -1;
 	_cleanup_close_ int pty = -1;
 	/* Detached, the process gets our stdio itself; in the foreground, pipes (runc). */

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroups/cgroup.h"
 #include "container/internal.h"
 #include "container/seccomp_agent.h"
 #include "container/sync.h"
@@ -292,6 +293,10 @@ int init_main(const struct init_args *a)
 	struct sync_msg m;
 	_cleanup_free_ char *exe = NULL;
 	char **env = NULL;   /* the config's env plus HOME; freed by execve or exit */
+	/* Before anything else, so that everything the init does is the container's (and
+	 * charged to it); in the double-fork case the init inherits it from here. */
+	if (cgroup_join_self(a->cgroup, &e) < 0)
+		goto fail;
 	reset_signals();
 	/* First: hooks the init runs see the same stdio as the process. */
 	for (int i = 0; a->stdio && i < 3; i++)

@@ -8,6 +8,7 @@
 #include "linux/namespaces.h"
 
 struct cgroup;
+struct cgroup_join;
 
 struct init_args {
 	const struct oci_config *config;
@@ -21,6 +22,7 @@ struct init_args {
 	const int *stdio;             /* the init's stdio pipes (run in the foreground without
 				       * a terminal), NULL: the runtime's own stdio */
 	const struct ns_plan *plan;
+	struct cgroup_join *cgroup;   /* joined by the init (or the intermediate) first of all */
 	bool slow_path;               /* join/unshare in the child instead of clone flags */
 	unsigned long unshare_flags;  /* slow path: namespaces to unshare in the child */
 	bool fork_init;               /* slow path: a pid/time ns needs one more fork */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "build_config.h"
+#include "linux/seccomp_cache.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
@@ -447,6 +448,10 @@ static int load_libseccomp(struct filter *f, int *listener, struct err *e)
 
 int seccomp_filter_load(const struct oci_seccomp *s, int *notify_fd, struct err *e)
 {
+	/* Compiled (or read from the cache) by the runtime before it cloned us. */
+	const struct seccomp_prog *prepared = seccomp_prepared(s);
+	if (prepared)
+		return seccomp_prog_load(prepared, notify_fd, e);
 	if (notify_fd)
 		*notify_fd = -1;
 	_cleanup_(filter_release) struct filter f = { 0 };
@@ -479,6 +484,85 @@ int seccomp_filter_load(const struct oci_seccomp *s, int *notify_fd, struct err 
 	 * on is subject to the filter, which may well deny fcntl. */
 	if (notify_fd)
 		*notify_fd = listener;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- compiled programs */
+
+/* The program libseccomp generated, as seccomp_load would install it. */
+static int export_insns(struct filter *f, struct seccomp_prog *out, struct err *e)
+{
+	_cleanup_close_ int mfd = memfd_create("ocirun-seccomp", MFD_CLOEXEC);
+	if (mfd < 0)
+		return err_sys(e, "linux.seccomp: memfd for the compiled filter");
+	int r = seccomp_export_bpf(f->ctx, mfd);
+	if (r < 0)
+		return err_set(e, -r, "linux.seccomp: export the filter");
+	off_t len = lseek(mfd, 0, SEEK_END);
+	if (len <= 0 || len % (off_t)sizeof(struct sock_filter) != 0 ||
+	    len / (off_t)sizeof(struct sock_filter) > SECCOMP_PROG_MAX_INSNS)
+		return err_set(e, EINVAL, "linux.seccomp: the compiled filter has %lld bytes "
+			       "(at most %d instructions)", (long long)len, SECCOMP_PROG_MAX_INSNS);
+	out->insns = malloc((size_t)len);
+	if (!out->insns)
+		return err_set(e, ENOMEM, "linux.seccomp: compiled filter");
+	if (pread(mfd, out->insns, (size_t)len, 0) != len)
+		return err_sys(e, "linux.seccomp: read the compiled filter");
+	out->len = (size_t)len / sizeof(struct sock_filter);
+	return 0;
+}
+
+int seccomp_filter_compile(const struct oci_seccomp *s, struct seccomp_prog *out, struct err *e)
+{
+	*out = (struct seccomp_prog){ 0 };
+	_cleanup_(filter_release) struct filter f = { 0 };
+	if (filter_build(s, &f, e) < 0 || export_insns(&f, out, e) < 0) {
+		seccomp_prog_free(out);
+		return -1;
+	}
+	out->flags = (f.tsync ? SECCOMP_PROG_TSYNC : 0) | (f.log ? SECCOMP_PROG_LOG : 0) |
+		     (f.spec_allow ? SECCOMP_PROG_SPEC_ALLOW : 0) |
+		     (f.wait_killable ? SECCOMP_PROG_WAIT_KILLABLE : 0) |
+		     (f.notify ? SECCOMP_PROG_NOTIFY : 0);
+	return 0;
+}
+
+void seccomp_prog_free(struct seccomp_prog *p)
+{
+	free(p->insns);
+	*p = (struct seccomp_prog){ 0 };
+}
+
+int seccomp_prog_load(const struct seccomp_prog *p, int *notify_fd, struct err *e)
+{
+	if (notify_fd)
+		*notify_fd = -1;
+	bool notify = p->flags & SECCOMP_PROG_NOTIFY;
+	if (notify && !notify_fd)
+		return err_set(e, EINVAL, "linux.seccomp: SCMP_ACT_NOTIFY needs a caller that "
+			       "forwards the listener fd");
+	unsigned long flags = 0;
+	if (notify)
+		flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	/* As seccomp_filter_load: without a listener the kernel refuses it, and it would
+	 * change nothing. */
+	if ((p->flags & SECCOMP_PROG_WAIT_KILLABLE) && notify)
+		flags |= SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+	/* TSYNC_ESRCH with a listener: the return value is the fd, not a failed thread. */
+	if (p->flags & SECCOMP_PROG_TSYNC)
+		flags |= SECCOMP_FILTER_FLAG_TSYNC | (notify ? SECCOMP_FILTER_FLAG_TSYNC_ESRCH : 0);
+	if (p->flags & SECCOMP_PROG_LOG)
+		flags |= SECCOMP_FILTER_FLAG_LOG;
+	if (p->flags & SECCOMP_PROG_SPEC_ALLOW)
+		flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+	struct sock_fprog prog = { .len = (unsigned short)p->len, .filter = p->insns };
+	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+	if (r < 0)
+		return load_error(e, errno);
+	if (!notify && r > 0)
+		return err_set(e, ESRCH, "linux.seccomp: thread %ld could not be synchronised", r);
+	if (notify_fd && notify)
+		*notify_fd = (int)r;
 	return 0;
 }
 

@@ -39,3 +39,27 @@ int seccomp_process_state(const char *state_json, pid_t pid, const char *metadat
  * connection (the spec allows one state per connection). notify_fd stays the caller's. */
 int seccomp_send_notify(const char *listener_path, int notify_fd, const char *state_json,
 			struct err *e);
+
+/* A compiled filter: the BPF program libseccomp generated for a linux.seccomp, and how to
+ * load it. Building one costs milliseconds for a large profile; a compiled one loads with
+ * one seccomp(2) and can be cached (linux/seccomp_cache.h). */
+#define SECCOMP_PROG_TSYNC         (1u << 0)
+#define SECCOMP_PROG_LOG           (1u << 1)
+#define SECCOMP_PROG_SPEC_ALLOW    (1u << 2)
+#define SECCOMP_PROG_WAIT_KILLABLE (1u << 3)
+#define SECCOMP_PROG_NOTIFY        (1u << 4)   /* a SCMP_ACT_NOTIFY rule is in the program */
+#define SECCOMP_PROG_FLAGS_ALL     0x1fu
+#define SECCOMP_PROG_MAX_INSNS     4096        /* the kernel's BPF_MAXINSNS */
+struct sock_filter;
+struct seccomp_prog {
+	struct sock_filter *insns;   /* malloc'd */
+	size_t len;                  /* instructions, 1..SECCOMP_PROG_MAX_INSNS */
+	unsigned flags;              /* SECCOMP_PROG_* */
+};
+/* Everything seccomp_filter_check checks, and the program that seccomp_filter_load would
+ * load. Free with seccomp_prog_free. */
+int seccomp_filter_compile(const struct oci_seccomp *s, struct seccomp_prog *out, struct err *e);
+/* Load a compiled program in the calling thread with seccomp(2), flags as libseccomp would
+ * pass them; same contract as seccomp_filter_load (privileges, *notify_fd). */
+int seccomp_prog_load(const struct seccomp_prog *p, int *notify_fd, struct err *e);
+void seccomp_prog_free(struct seccomp_prog *p);

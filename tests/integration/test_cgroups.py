@@ -10,7 +10,7 @@ import string
 import pytest
 
 import cgutil
-from conftest import CGROUP_ROOT, pid_alive
+from conftest import CGROUP_ROOT, pid_alive, wait_for
 
 
 def add_cap(bundle, cap):
@@ -327,6 +327,39 @@ def test_default_path(runtime, bundle):
         else:
             own = cgutil.own_cgroup(ctrl)
             assert got == own.rstrip("/") + "/" + cid, (ctrl, own, got)
+
+
+def test_init_joins_its_cgroup_itself(runtime, bundle):
+    """The init places itself before it runs anything else (create logs how with --debug):
+    clone3's CLONE_INTO_CGROUP on cgroup v2 (and a hybrid host's unified mount), "0"
+    written to each v1 hierarchy's tasks file, which unlike the parent writing the init's
+    pid does not wait for an RCU grace period."""
+    if runtime.is_runc:
+        pytest.skip("ocirun's --debug log")
+    cid = runtime.new_id()
+    bundle.set_args("sleep", "1000")
+    r = runtime.create(cid, bundle, global_args=("--debug",)).ok()
+    hybrid = not cgutil.V2 and os.path.ismount(CGROUP_ROOT + "/unified")
+    method = {(True, False): "CLONE_INTO_CGROUP", (False, True): "CLONE_INTO_CGROUP and v1 tasks",
+              (False, False): "v1 tasks"}[(cgutil.V2, hybrid)]
+    assert "the init joins by %s\"" % method in r.err, r.err
+    pid = runtime.state(cid)["pid"]
+    for ctrl, path in proc_cgroups(pid).items():
+        assert path.endswith("/" + cid), (ctrl, path)
+
+
+def test_double_fork_init_in_cgroup(runtime, bundle, holder):
+    """A namespace joined by path and a new pid namespace: an intermediate process joins
+    the cgroup and forks the init, which is in the container's cgroup everywhere and alone
+    there."""
+    p = holder.spawn(["unshare", "--net", "sleep", "300"])
+    ns = "/proc/%d/ns/net" % p.pid
+    wait_for(lambda: os.readlink(ns) != os.readlink("/proc/self/ns/net"), what="holder unshared")
+    bundle.add_namespace("network", ns)
+    cid, pid = sleeper(runtime, bundle, pids={"limit": 10})
+    cgroups = proc_cgroups(pid)
+    assert all(path.endswith("/" + cid) for path in cgroups.values()), cgroups
+    assert cgutil.read(pid, "pids", "pids.current").strip() == "1"
 
 
 def test_same_cgroup_for_exec(runtime, bundle):

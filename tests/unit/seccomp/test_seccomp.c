@@ -32,6 +32,8 @@
 #include "build_config.h"
 #include "docker_profile.h"
 #include "linux/seccomp.h"
+#include "linux/seccomp_cache.h"
+#include "util/sha256.h"
 #include "unit.h"
 
 #define NAMES(...) ((char *[]){ __VA_ARGS__, NULL })
@@ -67,9 +69,21 @@ static void child_exit(int code)
 	syscall(SYS_exit_group, code);
 }
 
+/* The rounds with it set run every case through seccomp_filter_prepare in the parent (as
+ * the runtime does before its clone): compiled and cached, then read from the cache. */
+static bool prepare_first;
+
+static void maybe_prepare(const struct oci_seccomp *s)
+{
+	struct err e = { 0 };
+	if (prepare_first && seccomp_filter_prepare(s, &e) < 0)
+		fprintf(stderr, "prepare: %s\n", e.msg);
+}
+
 /* Fork, set no_new_privs, load s, run body; returns the wait status. */
 static int run_child(const struct oci_seccomp *s, void (*body)(void))
 {
+	maybe_prepare(s);
 	memset(sh, 0, sizeof *sh);
 	fflush(NULL);
 	pid_t pid = fork();
@@ -537,6 +551,7 @@ static void run_notify(char **flags, size_t n_flags)
 	memcpy(sa.sun_path, agent_path, sizeof agent_path);
 	int lsk = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	CHECK(bind(lsk, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(lsk, 1) == 0);
+	maybe_prepare(&s);
 	memset(sh, 0, sizeof *sh);
 	fflush(NULL);
 	pid_t pid = fork();
@@ -776,13 +791,120 @@ static void test_load_notify_needs_fd(void)
 	CHECK(strstr(sh->msg, "forwards the listener fd") != NULL);
 }
 
-int main(void)
+/* --- compiled programs and their cache ----------------------------------------------- */
+
+static void test_sha256(void)
 {
-	sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED) {
-		perror("mmap");
-		return 1;
+	static const struct { const char *in; const char *hex; } v[] = {
+		{ "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+		{ "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(v); i++) {
+		uint8_t d[SHA256_LEN];
+		char hex[65];
+		sha256(v[i].in, strlen(v[i].in), d);
+		for (int k = 0; k < SHA256_LEN; k++)
+			snprintf(hex + 2 * k, 3, "%02x", d[k]);
+		CHECK_STR(hex, v[i].hex);
 	}
+	/* a million 'a', fed unevenly */
+	struct sha256 c;
+	char a[1001];
+	memset(a, 'a', sizeof a);
+	sha256_init(&c);
+	for (int i = 0; i < 1000; i++)
+		sha256_update(&c, a, i % 2 ? 999 : 1001);
+	uint8_t d[SHA256_LEN];
+	sha256_final(&c, d);
+	CHECK(d[0] == 0xcd && d[1] == 0xc7 && d[31] == 0xd0);
+}
+
+static char cache_dir_path[64];
+
+static void cache_file(const struct oci_seccomp *s, char *path, size_t cap)
+{
+	char hex[65];
+	CHECK(seccomp_cache_key(s, hex) == 0);
+	snprintf(path, cap, "%s/%s.bpf", cache_dir_path, hex);
+}
+
+static struct oci_seccomp_syscall cache_rules[] = { ERRNO_RULE(MARK_ERRNO, "mkdir", "mkdirat") };
+static const struct oci_seccomp cache_profile = { .default_action = OCI_SCMP_ALLOW,
+						  .syscalls = cache_rules, .n_syscalls = 1 };
+
+static void check_cache_profile_enforced(void)
+{
+	CHECK(exited_ok(run_child(&cache_profile, body_errno)));
+	CHECK(sh->r[0] == -MARK_ERRNO && sh->r[1] == -MARK_ERRNO);
+}
+
+/* An entry changed on disk (a flipped bit in the program, a truncation) is a miss: the
+ * filter is compiled again and the entry replaced, never loaded weakened. */
+static void test_cache_corrupt_entry(void)
+{
+	char path[256];
+	cache_file(&cache_profile, path, sizeof path);
+	check_cache_profile_enforced();
+	struct stat st;
+	CHECK(stat(path, &st) == 0 && st.st_size > 100);
+	int fd = open(path, O_RDWR);
+	unsigned char b = 0;
+	CHECK(pread(fd, &b, 1, 80) == 1);
+	b ^= 0x10;
+	CHECK(pwrite(fd, &b, 1, 80) == 1);
+	close(fd);
+	check_cache_profile_enforced();
+	struct stat st2;
+	CHECK(stat(path, &st2) == 0 && st2.st_ino != st.st_ino);   /* replaced */
+	CHECK(truncate(path, st.st_size - 8) == 0);
+	check_cache_profile_enforced();
+	CHECK(stat(path, &st2) == 0 && st2.st_size == st.st_size);
+}
+
+/* A symlink in place of an entry is not followed (O_NOFOLLOW); a cache directory others
+ * can write to is not used at all. */
+static void test_cache_untrusted(void)
+{
+	char path[256], decoy[300];
+	cache_file(&cache_profile, path, sizeof path);
+	snprintf(decoy, sizeof decoy, "%s.decoy", path);
+	check_cache_profile_enforced();
+	CHECK(rename(path, decoy) == 0 && symlink(decoy, path) == 0);
+	check_cache_profile_enforced();
+	struct stat st;
+	CHECK(lstat(path, &st) == 0 && S_ISREG(st.st_mode));   /* replaced by a real entry */
+	unlink(decoy);
+	CHECK(unlink(path) == 0);
+	CHECK(chmod(cache_dir_path, 0777) == 0);
+	check_cache_profile_enforced();
+	CHECK(access(path, F_OK) < 0);   /* nothing stored there */
+	CHECK(chmod(cache_dir_path, 0700) == 0);
+}
+
+/* What a prepared program carries besides its instructions: the load flags. */
+static void test_prepared_flags(void)
+{
+	struct oci_seccomp_syscall rules[] = { ERRNO_RULE(MARK_ERRNO, "getcwd") };
+	struct oci_seccomp s = {
+		.default_action = OCI_SCMP_ALLOW, .syscalls = rules, .n_syscalls = 1,
+		.flags = NAMES("SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG"), .n_flags = 2,
+	};
+	struct err e = { 0 };
+	struct seccomp_prog p;
+	CHECK(seccomp_filter_compile(&s, &p, &e) == 0);
+	CHECK(p.len > 0 && p.flags == (SECCOMP_PROG_TSYNC | SECCOMP_PROG_LOG));
+	seccomp_prog_free(&p);
+	/* a profile of other content never gets the prepared program */
+	CHECK(seccomp_filter_prepare(&s, &e) == 0);
+	CHECK(seccomp_prepared(&s) != NULL);
+	rules[0].errno_ret = EPERM;
+	CHECK(seccomp_prepared(&s) == NULL);
+}
+
+static void run_behaviour_tests(void)
+{
 	RUN_TEST(test_errno_rule);
 	RUN_TEST(test_kill_process);
 	RUN_TEST(test_kill_thread);
@@ -799,11 +921,36 @@ int main(void)
 	RUN_TEST(test_flags);
 	RUN_TEST(test_notify);
 	RUN_TEST(test_notify_wait_killable);
+}
+
+int main(void)
+{
+	sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	run_behaviour_tests();
 	RUN_TEST(test_process_state);
 	RUN_TEST(test_send_notify_no_agent);
 	RUN_TEST(test_send_notify_abstract);
 	RUN_TEST(test_load_needs_privilege);
 	RUN_TEST(test_check_errors);
 	RUN_TEST(test_load_notify_needs_fd);
+	RUN_TEST(test_sha256);
+	/* Every behaviour again, through prepared programs: compiled (cache misses), then
+	 * read from the cache (hits). */
+	snprintf(cache_dir_path, sizeof cache_dir_path, "/tmp/ocirun-seccomp-cache-XXXXXX");
+	CHECK(mkdtemp(cache_dir_path) != NULL);
+	setenv("OCIRUN_SECCOMP_CACHE", cache_dir_path, 1);
+	prepare_first = true;
+	run_behaviour_tests();
+	run_behaviour_tests();
+	RUN_TEST(test_cache_corrupt_entry);
+	RUN_TEST(test_cache_untrusted);
+	RUN_TEST(test_prepared_flags);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", cache_dir_path);
+	CHECK(system(cmd) == 0);
 	UNIT_DONE();
 }
