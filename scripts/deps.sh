@@ -1,7 +1,7 @@
 #!/bin/bash
 # Install what building and testing ocirun needs (Debian 12, as root). Quiet unless it fails.
 set -euo pipefail
-pkgs=(meson ninja-build gcc pkg-config libjansson-dev libseccomp-dev libcap-dev
+pkgs=(meson ninja-build gcc pkg-config libjansson-dev libseccomp-dev libcap-dev nettle-dev
       busybox-static python3 python3-pytest python3-pytest-timeout python3-pytest-xdist
       python3-jsonschema iproute2 procps util-linux)
 missing=()

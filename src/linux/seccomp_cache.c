@@ -61,10 +61,15 @@ const struct seccomp_prog *seccomp_prepared(const struct oci_seccomp *s)
 
 /* ---------------------------------------------------------------- the key */
 
+struct build_id {
+	struct sha256 c;
+	bool found;
+};
+
 static int note_build_id(struct dl_phdr_info *info, size_t size, void *data)
 {
 	(void)size;
-	struct sha256 *c = data;
+	struct build_id *b = data;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		if (ph->p_type != PT_NOTE)
@@ -79,7 +84,8 @@ static int note_build_id(struct dl_phdr_info *info, size_t size, void *data)
 				break;
 			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
 			    memcmp(name, "GNU", 4) == 0 && n->n_descsz > 0) {
-				sha256_update(c, desc, n->n_descsz);
+				sha256_add(&b->c, desc, n->n_descsz);
+				b->found = true;
 				return 1;
 			}
 			p = desc + ((n->n_descsz + 3) & ~3u);
@@ -90,14 +96,14 @@ static int note_build_id(struct dl_phdr_info *info, size_t size, void *data)
 
 static void put_u64(struct sha256 *c, uint64_t v)
 {
-	sha256_update(c, &v, sizeof v);
+	sha256_add(c, &v, sizeof v);
 }
 
 static void put_str(struct sha256 *c, const char *s)
 {
 	put_u64(c, s ? strlen(s) + 1 : 0);   /* NULL and "" differ */
 	if (s)
-		sha256_update(c, s, strlen(s));
+		sha256_add(c, s, strlen(s));
 }
 
 static void put_strs(struct sha256 *c, char *const *v, size_t n)
@@ -138,23 +144,24 @@ static void put_profile(struct sha256 *c, const struct oci_seccomp *s)
 static void profile_digest(const struct oci_seccomp *s, uint8_t out[SHA256_LEN])
 {
 	struct sha256 c;
-	sha256_init(&c);
+	sha256_begin(&c);
 	put_profile(&c, s);
-	sha256_final(&c, out);
+	sha256_end(&c, out);
 }
 
 static int cache_key(const struct oci_seccomp *s, uint8_t key[SHA256_LEN])
 {
-	struct sha256 c, id;
-	sha256_init(&id);
+	struct sha256 c;
+	struct build_id id = { .found = false };
+	sha256_begin(&id.c);
 	dl_iterate_phdr(note_build_id, &id);
-	if (id.total == 0)
+	if (!id.found)
 		return -1;   /* no build id: two builds could not be told apart */
-	sha256_init(&c);
-	sha256_update(&c, "ocirun seccomp cache 1", 23);
+	sha256_begin(&c);
+	sha256_add(&c, "ocirun seccomp cache 1", 23);
 	uint8_t build[SHA256_LEN];
-	sha256_final(&id, build);
-	sha256_update(&c, build, sizeof build);
+	sha256_end(&id.c, build);
+	sha256_add(&c, build, sizeof build);
 	const struct scmp_version *v = seccomp_version();
 	put_u64(&c, v->major);
 	put_u64(&c, v->minor);
@@ -168,8 +175,8 @@ static int cache_key(const struct oci_seccomp *s, uint8_t key[SHA256_LEN])
 	}
 	uint8_t profile[SHA256_LEN];
 	profile_digest(s, profile);
-	sha256_update(&c, profile, sizeof profile);
-	sha256_final(&c, key);
+	sha256_add(&c, profile, sizeof profile);
+	sha256_end(&c, key);
 	return 0;
 }
 
@@ -278,7 +285,7 @@ static int entry_read(int dir, const char *name, const uint8_t key[SHA256_LEN],
 	struct cache_header h;
 	memcpy(&h, buf, sizeof h);
 	uint8_t sum[SHA256_LEN];
-	sha256(buf, size - SHA256_LEN, sum);
+	sha256_of(buf, size - SHA256_LEN, sum);
 	if (memcmp(h.magic, CACHE_MAGIC, sizeof h.magic) != 0 ||
 	    memcmp(h.key, key, SHA256_LEN) != 0 || (h.flags & ~SECCOMP_PROG_FLAGS_ALL) ||
 	    h.n_insns < 1 || h.n_insns > SECCOMP_PROG_MAX_INSNS || entry_size(h.n_insns) != size ||
@@ -328,7 +335,7 @@ static void entry_write(int dir, const char *name, const uint8_t key[SHA256_LEN]
 	memcpy(h.key, key, SHA256_LEN);
 	memcpy(buf, &h, sizeof h);
 	memcpy(buf + sizeof h, p->insns, p->len * sizeof(struct sock_filter));
-	sha256(buf, size - SHA256_LEN, buf + size - SHA256_LEN);
+	sha256_of(buf, size - SHA256_LEN, buf + size - SHA256_LEN);
 	char tmp[128];
 	snprintf(tmp, sizeof tmp, ".tmp.%d.%.16s", (int)getpid(), name);
 	int fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);

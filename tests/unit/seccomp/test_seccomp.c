@@ -804,7 +804,7 @@ static void test_sha256(void)
 	for (size_t i = 0; i < ARRAY_LEN(v); i++) {
 		uint8_t d[SHA256_LEN];
 		char hex[65];
-		sha256(v[i].in, strlen(v[i].in), d);
+		sha256_of(v[i].in, strlen(v[i].in), d);
 		for (int k = 0; k < SHA256_LEN; k++)
 			snprintf(hex + 2 * k, 3, "%02x", d[k]);
 		CHECK_STR(hex, v[i].hex);
@@ -813,11 +813,11 @@ static void test_sha256(void)
 	struct sha256 c;
 	char a[1001];
 	memset(a, 'a', sizeof a);
-	sha256_init(&c);
+	sha256_begin(&c);
 	for (int i = 0; i < 1000; i++)
-		sha256_update(&c, a, i % 2 ? 999 : 1001);
+		sha256_add(&c, a, i % 2 ? 999 : 1001);
 	uint8_t d[SHA256_LEN];
-	sha256_final(&c, d);
+	sha256_end(&c, d);
 	CHECK(d[0] == 0xcd && d[1] == 0xc7 && d[31] == 0xd0);
 }
 
