@@ -73,6 +73,52 @@ def test_memory_swappiness_and_disable_oom_killer(runtime, bundle):
     assert oom["oom_kill_disable"] == "1"
 
 
+@pytest.mark.runc_differs
+@pytest.mark.skipif(cgutil.V2, reason="v1 files")
+def test_memory_kernel_tcp_and_use_hierarchy(runtime, bundle):
+    # The v1 files, as the spec describes them. runc 1.1.5 leaves kmem.tcp unlimited.
+    cid, pid = sleeper(runtime, bundle, memory={"kernelTCP": 32 << 20, "useHierarchy": True})
+    if not cgutil.has_file(pid, "memory", "memory.kmem.tcp.limit_in_bytes"):
+        pytest.skip("no memory.kmem.tcp")
+    if not runtime.is_runc:
+        assert cgutil.read(pid, "memory", "memory.kmem.tcp.limit_in_bytes") == str(32 << 20)
+    assert cgutil.read(pid, "memory", "memory.use_hierarchy") == "1"
+
+
+@pytest.mark.runc_differs
+def test_memory_kernel_is_ignored_with_a_warning(runtime, bundle):
+    # Deprecated (the kernel dropped kmem limits in 5.16); runc 1.1 still writes it.
+    if runtime.is_runc:
+        pytest.skip("runc 1.1 writes memory.kmem.limit_in_bytes")
+    bundle.linux.setdefault("resources", {})["memory"] = {"kernel": 64 << 20}
+    r = runtime.sh(bundle, "echo ok")
+    assert r.rc == 0 and r.out == "ok\n", r
+    assert "linux.resources.memory.kernel" in r.err and "ignored" in r.err, r
+
+
+@pytest.mark.parametrize("key,value,files", [
+    ("weightDevice", [{"major": 8, "minor": 0, "weight": 500}],
+     ("blkio.weight_device", "blkio.bfq.weight_device", "io.weight", "io.bfq.weight")),
+    ("leafWeight", 500, ("blkio.leaf_weight", "io.weight"))])
+def test_blkio_weight_without_a_weighting_scheduler_is_refused(runtime, bundle, key, value,
+                                                               files):
+    # Weights need CFQ (gone since Linux 5.0) or BFQ; without either the kernel has no
+    # file for them, and the setting cannot be honoured.
+    probe = runtime.make_bundle()
+    cid, pid = runtime.start_detached(probe, "sleep", "1000")
+    ctrl = "io" if cgutil.V2 else "blkio"
+    if any(cgutil.has_file(pid, ctrl, f) for f in files) or cgutil.V2:
+        pytest.skip("this host can weight block I/O")
+    bundle.linux.setdefault("resources", {})["blockIO"] = {key: value}
+    bundle.set_args("true")
+    c2 = runtime.new_id()
+    r = runtime.create(c2, bundle)
+    assert r.rc != 0, r
+    if not runtime.is_runc:
+        assert "linux.resources.blockIO." + key in r.err, r
+    assert runtime.cmd("state", c2).rc != 0
+
+
 def test_memory_swappiness_out_of_range_is_refused(runtime, bundle):
     if cgutil.V2:
         pytest.skip("ignored on cgroup v2, as runc")
@@ -173,3 +219,35 @@ def test_other_platforms_fields_are_ignored(runtime, bundle):
     bundle.process["commandLine"] = "cmd.exe /c echo"
     bundle.process["user"]["username"] = "ContainerUser"
     assert run_ok(runtime, bundle, "echo ok; id -u") == "ok\n0\n"
+
+
+# ---- process.execCPUAffinity (exec only; test_process.py: not the init) ----
+
+
+@pytest.mark.runc_differs
+@pytest.mark.skipif(os.cpu_count() < 2, reason="needs two CPUs")
+@pytest.mark.parametrize("affinity,want", [({"initial": "0", "final": "1"}, "1"),
+                                           ({"initial": "1"}, None)])
+def test_exec_cpu_affinity(runtime, bundle, affinity, want):
+    # runc 1.1 predates execCPUAffinity (runc 1.2).
+    if runtime.is_runc:
+        pytest.skip("runc 1.1 has no execCPUAffinity")
+    bundle.process["execCPUAffinity"] = affinity
+    cid, _ = runtime.start_detached(bundle, "sleep", "1000")
+    r = runtime.cmd("exec", cid, "grep", "Cpus_allowed_list", "/proc/self/status")
+    assert r.rc == 0, r
+    got = r.out.split()[-1]
+    if want is None:
+        # Only initial: after joining the cgroup the process may use every CPU it allows.
+        with open("/proc/1/status") as f:
+            want = [l.split()[-1] for l in f if l.startswith("Cpus_allowed_list")][0]
+    assert got == want, r
+
+
+def test_exec_cpu_affinity_out_of_range_is_refused(runtime, bundle):
+    if runtime.is_runc:
+        pytest.skip("runc 1.1 has no execCPUAffinity")
+    bundle.process["execCPUAffinity"] = {"final": "4096"}
+    cid, _ = runtime.start_detached(bundle, "sleep", "1000")
+    r = runtime.cmd("exec", cid, "true")
+    assert r.rc != 0 and "execCPUAffinity.final" in r.err, r
