@@ -23,6 +23,7 @@
 #include "container/store.h"
 #include "container/sync.h"
 #include "linux/hooks.h"
+#include "linux/idmap.h"
 #include "linux/netdev.h"
 #include "linux/pidfd.h"
 #include "linux/lsm.h"
@@ -114,16 +115,13 @@ struct create_ctx {
 	struct stdio_pipes pipes;  /* run in the foreground without a terminal */
 	int pidfd_sock;  /* --pidfd-socket, connected before anything is created */
 	int listen_fds;  /* LISTEN_FDS of systemd socket activation meant for us */
+	int *idmap_fds;  /* per mount: its idmapped tree, made here for the init to attach */
 };
 
 /* Fields the parser understands but the runtime does not implement yet: refused, never
  * silently ignored (`features` reports them as not enabled). */
 static int refuse_unimplemented(const struct oci_config *c, struct err *e)
 {
-	for (size_t i = 0; i < c->n_mounts; i++)
-		if (c->mounts[i].n_uid_mappings || c->mounts[i].n_gid_mappings)
-			return err_set(e, ENOTSUP, "config.json: mounts[%zu]: uidMappings/gidMappings "
-				       "(idmapped mounts) are not supported yet", i);
 	if (!c->has_linux)
 		return 0;
 	if (c->linux_.has_intel_rdt)
@@ -205,6 +203,8 @@ static int load_bundle(struct create_ctx *x, struct err *e)
 			       "namespace in linux.namespaces");
 	if (c->has_linux && netdev_check(&c->linux_, e) < 0)
 		return err_wrap(e, "config.json");
+	if (idmap_mounts_check(c, e) < 0)
+		return -1;
 	return refuse_unimplemented(c, e);
 }
 
@@ -261,7 +261,7 @@ static int spawn(struct create_ctx *x, struct err *e)
 		.config = x->config, .opts = x->o, .rootfs = x->rootfs, .bundle = x->bundle,
 		.sync_fd = sv[1], .fifo_fd = x->fifo_rd, .status_fd = x->status_wr,
 		.listen_fds = x->listen_fds, .stdio = x->pipes.child[0] >= 0 ? x->pipes.child : NULL,
-		.plan = &x->plan, .slow_path = slow, .cgroup = &join,
+		.plan = &x->plan, .slow_path = slow, .cgroup = &join, .idmap_fds = x->idmap_fds,
 		.unshare_flags = slow ? x->plan.new_flags & ~(unsigned long)CLONE_NEWCGROUP : 0,
 		.fork_init = slow && (x->plan.new_flags & (CLONE_NEWPID | CLONE_NEWTIME) ||
 				      oci_config_namespace(x->config, OCI_NS_PID) ||
@@ -284,6 +284,8 @@ static int spawn(struct create_ctx *x, struct err *e)
 	close(sv[1]);
 	log_debug("cgroup: the init joins by %s", cgroup_join_method(&join));
 	stdio_pipes_close_child(&x->pipes);
+	/* The init holds its own copies of the idmapped trees now. */
+	idmap_mounts_close(steal_ptr(&x->idmap_fds), x->config->n_mounts);
 	/* Only the init may hold a writer, or `start` would never see EOF (run starts from
 	 * this very process). */
 	close(steal_fd(&x->status_wr));
@@ -470,6 +472,8 @@ static int do_create(struct create_ctx *x, struct created *out, struct err *e)
 	if (x->o->foreground && !x->config->process.terminal &&
 	    stdio_pipes_open(&x->pipes, x->config, e) < 0)
 		return -1;
+	if (idmap_mounts_open(x->config, x->bundle, &x->plan, &x->idmap_fds, e) < 0)
+		return err_wrap(e, "config.json");
 	if (spawn(x, e) < 0)
 		return -1;
 	log_phase("clone");
@@ -543,6 +547,7 @@ int container_create(const struct runtime_opts *rt, const struct create_opts *o,
 		cgroup_free(x.cg);
 	}
 	ns_plan_close(&x.plan);
+	idmap_mounts_close(x.idmap_fds, x.config ? x.config->n_mounts : 0);
 	if (x.sock >= 0)
 		close(x.sock);
 	if (x.fifo_rd >= 0)

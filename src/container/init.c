@@ -225,7 +225,8 @@ static int prepare(const struct init_args *a, char **exe, char ***env, struct er
 		return -1;
 	struct rootfs_ctx rc = { .config = c, .rootfs = a->rootfs, .bundle = a->bundle,
 				 .console_fd = -1, .no_pivot = a->opts->no_pivot,
-				 .userns = oci_config_namespace(c, OCI_NS_USER) != NULL };
+				 .userns = oci_config_namespace(c, OCI_NS_USER) != NULL,
+				 .idmap_fds = a->idmap_fds };
 	if (rootfs_prepare(&rc, e) < 0)
 		return -1;
 	log_phase("init: mounts");

@@ -26,6 +26,7 @@ struct init_args {
 	bool slow_path;               /* join/unshare in the child instead of clone flags */
 	unsigned long unshare_flags;  /* slow path: namespaces to unshare in the child */
 	bool fork_init;               /* slow path: a pid/time ns needs one more fork */
+	const int *idmap_fds;         /* per mount: an idmapped tree to attach, or -1; or NULL */
 };
 
 /* Beside the exec fifo in the state dir. Only the init holds a write end, close-on-exec,

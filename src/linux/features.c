@@ -19,15 +19,15 @@
 #endif
 
 /* The spec's mount option table (config.md), every one implemented by linux/mounts.c as a
- * mount flag, propagation, recursive attribute or tmpcopyup (tests/unit/linux checks that
- * each is recognized). idmap and ridmap are recognized but refused, so not listed. */
+ * mount flag, propagation, recursive attribute, tmpcopyup or idmap (tests/unit/linux checks
+ * that each is recognized). */
 static const char *const mount_options[] = {
 	"acl", "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
-	"iversion", "lazytime", "loud", "mand", "noacl", "noatime", "nodev", "nodiratime",
-	"noexec", "noiversion", "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid",
-	"nosymfollow", "private", "ratime", "rbind", "rdev", "rdiratime", "relatime", "remount",
-	"rexec", "rnoatime", "rnodev", "rnodiratime", "rnoexec", "rnorelatime", "rnostrictatime",
-	"rnosuid", "rnosymfollow", "ro", "rprivate", "rrelatime", "rro", "rrw", "rshared",
+	"idmap", "iversion", "lazytime", "loud", "mand", "noacl", "noatime", "nodev",
+	"nodiratime", "noexec", "noiversion", "nolazytime", "nomand", "norelatime",
+	"nostrictatime", "nosuid", "nosymfollow", "private", "ratime", "rbind", "rdev",
+	"rdiratime", "relatime", "remount", "rexec", "ridmap", "rnoatime", "rnodev",
+	"rnodiratime", "rnoexec", "rnorelatime", "rnostrictatime", "rnosuid", "rnosymfollow", "ro", "rprivate", "rrelatime", "rro", "rrw", "rshared",
 	"rslave", "rstrictatime", "rsuid", "rsymfollow", "runbindable", "rw", "shared", "silent",
 	"slave", "strictatime", "suid", "symfollow", "sync", "tmpcopyup", "unbindable", NULL,
 };
@@ -105,9 +105,9 @@ void linux_features_fill(struct oci_features *f)
 	f->apparmor = true;
 	f->mpol_modes = process_mempolicy_names(false);
 	f->mpol_flags = process_mempolicy_names(true);
-	/* Refused at create (linux.intelRdt, mount uid/gidMappings). */
+	/* Refused at create: linux.intelRdt. */
 	f->intel_rdt.enabled = false;
-	f->idmap_mounts = false;
+	f->idmap_mounts = true;  /* linux/idmap.c: bind mounts with uid/gidMappings */
 	f->net_devices = true;   /* linux/netdev.c */
 	snprintf(libseccomp_version, sizeof libseccomp_version, "%u.%u.%u", v->major, v->minor,
 		 v->micro);

@@ -213,6 +213,11 @@ static bool is_bind(const struct oci_mount *m, const struct mount_opts *o)
 	return (o->flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
 }
 
+bool mount_opts_bind(const struct oci_mount *m, const struct mount_opts *o)
+{
+	return is_bind(m, o);
+}
+
 bool mount_config_binds_dev(const struct oci_config *c)
 {
 	for (size_t i = 0; i < c->n_mounts; i++) {
@@ -350,6 +355,7 @@ struct job {
 	const struct mount_env *env;
 	const struct oci_mount *m;
 	struct mount_opts o;
+	int tree_fd;               /* an idmapped mount made by the parent, or -1 */
 	char what[2 * PATH_MAX];   /* "mounts[3]: bind /src on /dst", the prefix of errors */
 	int *mnt;                  /* if set: receives an fd of the bind just attached */
 };
@@ -482,6 +488,35 @@ static int do_bind(const struct job *j, struct err *e)
 	else if (snprintf(src, sizeof src, "%s/%s", j->env->bundle, m->source) >= (int)sizeof src)
 		return err_set(e, ENAMETOOLONG, "%s", j->what);
 	return bind_source(j, src, j->o.flags | MS_BIND, e);
+}
+
+/* An idmapped bind: the parent cloned and idmapped the source (linux/idmap.c), as this init
+ * may lack the privilege over the source's filesystem. Attached here like a bind, then the
+ * same remount for its flags. */
+static int do_idmapped(const struct job *j, struct err *e)
+{
+	struct stat st;
+	if (fstat(j->tree_fd, &st) < 0)
+		return err_sys(e, "%s: stat the idmapped source", j->what);
+	int root = j->env->root_fd;
+	_cleanup_close_ int fd = S_ISDIR(st.st_mode) ? safe_mkdir_p(root, job_dest(j), 0755, e)
+						     : safe_mkfile(root, job_dest(j), 0755, e);
+	if (fd < 0)
+		return err_wrap(e, "%s", j->what);
+	if (check_proc_dest(j, fd, false, e) < 0)
+		return -1;
+	if (move_mount(j->tree_fd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return err_sys(e, "%s: attach the idmapped mount (move_mount)", j->what);
+	/* What follows goes through the mount's own fd, never the path (see bind_source). */
+	if (j->mnt) {
+		closep(j->mnt);
+		*j->mnt = fcntl(j->tree_fd, F_DUPFD_CLOEXEC, 3);
+	}
+	if (!(j->o.flags & ~(MS_REC | MS_REMOUNT | MS_BIND)))
+		return 0;
+	char src[64];
+	snprintf(src, sizeof src, "/proc/self/fd/%d", j->tree_fd);
+	return bind_remount(j, src, j->tree_fd, j->o.flags | MS_BIND, e);
 }
 
 /* ro of tmpfs and /dev waits for finalize: devices and files are made in them first. */
@@ -789,7 +824,7 @@ static int cg_sub_job(const struct job *j, const char *name, struct oci_mount *s
 {
 	snprintf(dest, dest_size, "%s/%s", job_dest(j), name);
 	*sm = (struct oci_mount){ .destination = dest, .type = "bind" };
-	*sub = (struct job){ .env = j->env, .m = sm, .o = j->o };
+	*sub = (struct job){ .env = j->env, .m = sm, .o = j->o, .tree_fd = -1 };
 	return snprintf(sub->what, sizeof sub->what, "%s: %s", j->what, name) < 0 ? -1 : 0;
 }
 
@@ -906,7 +941,7 @@ static int do_cgroup_v1(const struct job *j, struct err *e)
 	_cleanup_free_ struct cg_mount *ms = l.v;
 	size_t n = l.n;
 	struct oci_mount tm = { .destination = j->m->destination, .type = "tmpfs", .source = "tmpfs" };
-	struct job t = { .env = j->env, .m = &tm };
+	struct job t = { .env = j->env, .m = &tm, .tree_fd = -1 };
 	t.o.flags = CGROUP_DEFAULT_FLAGS;
 	t.o.data = "mode=755";
 	snprintf(t.what, sizeof t.what, "%s", j->what);
@@ -958,8 +993,10 @@ static int finish(const struct job *j, struct err *e)
 static int dispatch(struct job *j, struct err *e)
 {
 	const char *type = j->m->type ? j->m->type : "";
-	if (j->o.idmap || j->o.ridmap)
-		return err_set(e, ENOTSUP, "%s: idmap mounts are not supported yet", j->what);
+	if (j->tree_fd >= 0)
+		return do_idmapped(j, e);
+	if (j->o.idmap || j->o.ridmap || j->m->n_uid_mappings)
+		return err_set(e, EINVAL, "%s: idmapped mount not prepared", j->what);
 	if (is_bind(j->m, &j->o))
 		return do_bind(j, e);
 	if (strcmp(type, "tmpfs") == 0)
@@ -974,7 +1011,8 @@ static int dispatch(struct job *j, struct err *e)
 int mount_entry(const struct mount_env *env, size_t idx, const struct oci_mount *m, struct err *e)
 {
 	_cleanup_close_ int mnt = -1;
-	struct job j = { .env = env, .m = m, .mnt = &mnt };
+	struct job j = { .env = env, .m = m, .mnt = &mnt,
+			 .tree_fd = env->idmap_fds ? env->idmap_fds[idx] : -1 };
 	if (!m->destination || !*m->destination)
 		return err_set(e, EINVAL, "mounts[%zu]: no destination", idx);
 	if (mount_opts_parse(m->options, m->n_options, &j.o, e) < 0)

@@ -31,6 +31,7 @@ struct mount_env {
 	const char *bundle;      /* relative bind sources are relative to it */
 	bool userns;
 	bool cgroupns;
+	const int *idmap_fds;    /* per mount: its idmapped tree (linux/idmap.h) or -1; or NULL */
 };
 
 /* Mount config entry m (mounts[idx] in messages) inside the rootfs. The destination is
@@ -41,6 +42,8 @@ int mount_entry(const struct mount_env *env, size_t idx, const struct oci_mount 
 bool mount_wants_late_readonly(const struct oci_mount *m);
 /* Lexical equality of two absolute paths ("/dev/" == "//dev"). */
 bool mount_path_equal(const char *a, const char *b);
+/* True when m is a bind mount (type "bind", or option bind/rbind). */
+bool mount_opts_bind(const struct oci_mount *m, const struct mount_opts *o);
 /* True when the config binds something on /dev: runc then makes no device nodes. */
 bool mount_config_binds_dev(const struct oci_config *c);
 

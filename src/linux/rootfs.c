@@ -133,7 +133,8 @@ int rootfs_prepare(const struct rootfs_ctx *ctx, struct err *e)
 	if (root_fd < 0)
 		return err_sys(e, "rootfs: open %s", real);
 	struct mount_env env = { .root_fd = root_fd, .rootfs = real, .bundle = ctx->bundle,
-				 .userns = ctx->userns, .cgroupns = has_cgroupns(c) };
+				 .userns = ctx->userns, .cgroupns = has_cgroupns(c),
+				 .idmap_fds = ctx->idmap_fds };
 	for (size_t i = 0; i < c->n_mounts; i++)
 		if (mount_entry(&env, i, &c->mounts[i], e) < 0)
 			return -1;

@@ -13,6 +13,7 @@ struct rootfs_ctx {
 	int console_fd;          /* pty slave to bind on /dev/console, or -1 */
 	bool no_pivot;
 	bool userns;             /* in a new user namespace: devices are bind-mounted, not mknod'ed */
+	const int *idmap_fds;    /* per mount: the parent's idmapped tree or -1; or NULL */
 };
 
 /* Before pivot: rootfsPropagation, bind the rootfs onto itself, every mount of the config in

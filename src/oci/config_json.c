@@ -527,6 +527,38 @@ static int id_mapping(const json_t *v, const char *path, struct oci_id_mapping *
 	return 0;
 }
 
+/* What the kernel refuses in a uid_map/gid_map write (map_write: at most 340 lines, no
+ * empty or wrapping range, no overlap on either side), named here before anything is made. */
+#define ID_MAP_MAX_EXTENTS 340
+
+static bool ranges_overlap(uint32_t a, uint32_t b, uint32_t size_a, uint32_t size_b)
+{
+	return (uint64_t)a < (uint64_t)b + size_b && (uint64_t)b < (uint64_t)a + size_a;
+}
+
+static int id_mappings_check(const struct oci_id_mapping *m, size_t n, const char *path,
+			     struct err *e)
+{
+	char ep[CJ_PATH_MAX];
+	if (n > ID_MAP_MAX_EXTENTS)
+		return cj_fail(e, path, "more than %d ranges", ID_MAP_MAX_EXTENTS);
+	for (size_t i = 0; i < n; i++) {
+		cj_idx(ep, path, i);
+		if (m[i].size == 0)
+			return cj_fail(e, ep, "size must not be 0");
+		if ((uint64_t)m[i].container_id + m[i].size > UINT32_MAX ||
+		    (uint64_t)m[i].host_id + m[i].size > UINT32_MAX)
+			return cj_fail(e, ep, "range goes past the last id (4294967294)");
+		for (size_t k = 0; k < i; k++) {
+			if (ranges_overlap(m[i].container_id, m[k].container_id, m[i].size, m[k].size))
+				return cj_fail(e, ep, "containerID range overlaps entry %zu", k);
+			if (ranges_overlap(m[i].host_id, m[k].host_id, m[i].size, m[k].size))
+				return cj_fail(e, ep, "hostID range overlaps entry %zu", k);
+		}
+	}
+	return 0;
+}
+
 int cj_id_mappings(const json_t *obj, const char *parent, const char *key,
 		   struct oci_id_mapping **out, size_t *n, struct err *e)
 {
@@ -547,5 +579,5 @@ int cj_id_mappings(const json_t *obj, const char *parent, const char *key,
 		if (id_mapping(json_array_get(arr, i), ep, &(*out)[i], e) < 0)
 			return -1;
 	}
-	return 0;
+	return id_mappings_check(*out, len, p, e);
 }

@@ -94,7 +94,7 @@ def test_values_true_to_this_build(runtime, features):
     assert lx["apparmor"] == {"enabled": True}
     assert lx["selinux"] == {"enabled": False}
     assert lx["intelRdt"]["enabled"] is False
-    assert lx["mountExtensions"] == {"idmap": {"enabled": False}}
+    assert lx["mountExtensions"] == {"idmap": {"enabled": True}}
     assert lx["netDevices"] == {"enabled": True}
     ann = features["annotations"]
     assert ann["org.opencontainers.runc.checkpoint.enabled"] == "false"
@@ -114,6 +114,8 @@ def test_libseccomp_version_annotation(runtime, features):
 
 # Options that need a source to bind or an existing mount: tried on a bind mount.
 BIND_ONLY = {"bind", "rbind", "remount"}
+# Idmapped mounts: bind mounts only, and mappings of their own without a user namespace.
+IDMAP = {"idmap", "ridmap"}
 
 
 @pytest.mark.runc_differs
@@ -126,12 +128,16 @@ def test_every_mount_option_is_accepted(runtime, features):
         # passes "remount" to the first mount(2) of a bind mount (EINVAL).
         names = [n for n in names if n not in ("defaults", "remount")]
     for i, opt in enumerate(names):
-        if opt in BIND_ONLY:
+        if opt in BIND_ONLY | IDMAP:
             continue
         b.add_mount("/mnt/o%d" % i, "tmpfs", "tmpfs", [opt])
-    for i, opt in enumerate(sorted(BIND_ONLY & set(names))):
-        extra = ["bind"] if opt == "remount" else []
+    for i, opt in enumerate(sorted((BIND_ONLY | IDMAP) & set(names))):
+        extra = ["bind"] if opt in {"remount"} | IDMAP else []
         b.add_mount("/mnt/b%d" % i, "bind", b.rootfs_path("/home"), extra + [opt])
+        if opt in IDMAP:
+            ident = [{"containerID": 0, "hostID": 0, "size": 65536}]
+            b.config["mounts"][-1]["uidMappings"] = ident
+            b.config["mounts"][-1]["gidMappings"] = ident
     b.sh("ls /mnt | wc -l")
     r = runtime.run(runtime.new_id(), b)
     assert r.rc == 0, r

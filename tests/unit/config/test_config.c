@@ -231,7 +231,7 @@ static void test_full_linux(void)
 	CHECK(oci_config_namespace(c, OCI_NS_TIME) == &l->namespaces[7]);
 	CHECK(oci_config_namespace(c, OCI_NS_NETWORK) == &l->namespaces[1]);
 	CHECK(l->n_uid_mappings == 1 && l->uid_mappings[0].size == 32000);
-	CHECK(l->n_gid_mappings == 2 && l->gid_mappings[1].host_id == UINT32_MAX);
+	CHECK(l->n_gid_mappings == 2 && l->gid_mappings[1].host_id == UINT32_MAX - 1);
 	CHECK(l->gid_mappings[1].container_id == 32000);
 	CHECK(l->time_monotonic.present && l->time_monotonic.secs == -86400);
 	CHECK(l->time_monotonic.nanosecs == 500);
@@ -665,6 +665,21 @@ static void test_bad_namespaces(void)
 	    "linux.uidMappings: requires a user namespace");
 	BAD("{\"linux\":{\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":4294967296}]}}",
 	    "linux.uidMappings[0].size: 4294967296 out of range");
+	/* What the kernel would refuse at the uid_map write, named before anything is made. */
+	BAD("{\"linux\":{\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":0}]}}",
+	    "linux.uidMappings[0]: size must not be 0");
+	BAD("{\"linux\":{\"uidMappings\":[{\"containerID\":0,\"hostID\":4294967295,\"size\":1}]}}",
+	    "linux.uidMappings[0]: range goes past the last id");
+	BAD("{\"linux\":{\"gidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":10},"
+	    "{\"containerID\":5,\"hostID\":2000,\"size\":1}]}}",
+	    "linux.gidMappings[1]: containerID range overlaps entry 0");
+	BAD("{\"mounts\":[{\"destination\":\"/a\",\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":2},"
+	    "{\"containerID\":9,\"hostID\":2,\"size\":1}],"
+	    "\"gidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}]}",
+	    "mounts[0].uidMappings[1]: hostID range overlaps entry 0");
+	BAD("{\"mounts\":[{\"destination\":\"/a\",\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}],"
+	    "\"gidMappings\":[{\"containerID\":4294967290,\"hostID\":1,\"size\":6}]}]}",
+	    "mounts[0].gidMappings[0]: range goes past the last id");
 	BAD("{\"linux\":{\"timeOffsets\":{\"monotonic\":{\"secs\":1}}}}", "linux.timeOffsets: requires a time namespace");
 	BAD("{\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"uts\"},{\"type\":\"time\",\"path\":\"/proc/1/ns/time\"}],"
 	    "\"timeOffsets\":{\"boottime\":{\"secs\":1}}}}",

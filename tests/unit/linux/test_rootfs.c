@@ -472,7 +472,7 @@ static void test_errors(void)
 				  MNT("/p/link", "none", "/tmp", "bind") };
 	expect_prepare(m3, 2, NULL);
 	struct oci_mount m4[] = { MNT("/data", "none", "/tmp", "rbind", "idmap") };
-	expect_prepare(m4, 1, "mounts[0]: bind /tmp on /data: idmap mounts are not supported yet");
+	expect_prepare(m4, 1, "mounts[0]: bind /tmp on /data: idmapped mount not prepared");
 	/* proc on a file: refused before anything is mounted. */
 	char p[256];
 	path_in(p, sizeof p, rootfs, "procfile");
