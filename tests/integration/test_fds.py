@@ -140,7 +140,12 @@ def test_no_fd_leak_run(runtime, bundle, extra_fds, procs):
     wait_for(lambda: runtime.cmd("state", cid).rc == 0 and runtime.status(cid) == "running",
              what="container running")
     assert p.poll() is None
-    _only_stdio(runtime.state(cid)["pid"], out, foreground=True)
+    pid = runtime.state(cid)["pid"]
+    # "running" comes once the exec fifo is consumed, a moment before the execve that closes
+    # the runtime's own (close-on-exec) fds: wait for the process to be sleep.
+    wait_for(lambda: read_text("/proc/%d/cmdline" % pid).startswith("sleep"),
+             what="the execve of sleep")
+    _only_stdio(pid, out, foreground=True)
 
 
 def test_no_fd_leak_create_start(runtime, bundle, container_id, extra_fds):
