@@ -215,7 +215,11 @@ static bool notify_before_start(const struct oci_config *c)
 static int prepare(const struct init_args *a, char **exe, char ***env, struct err *e)
 {
 	const struct oci_config *c = a->config;
-	if (a->plan->new_user && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+	/* New or joined by path: the process runs as the namespace's root from here on, as
+	 * runc's init, so that its ids are mapped ones (creating files under an unmapped
+	 * owner fails with EOVERFLOW). */
+	if (oci_config_namespace(c, OCI_NS_USER) &&
+	    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		return err_sys(e, "become root in the user namespace");
 	if (setsid() < 0)
 		return err_sys(e, "setsid");

@@ -542,6 +542,29 @@ def test_join_namespaces_by_path(runtime, bundle, holder):
         assert inside[f] != host_ns(f), t
 
 
+def test_join_user_namespace_becomes_its_root(runtime, bundle, holder):
+    """An init that joins a user namespace by path runs as that namespace's root (as runc's
+    init): its uid is a mapped one, so files it creates get mapped owners (as an unmapped
+    host root, mkdir failed with EOVERFLOW)."""
+    h = holder.spawn(["unshare", "--user", "sleep", "300"])
+    wait_for(lambda: host_ns("user", h.pid) != host_ns("user"), what="holder unshared")
+    for f in ("uid_map", "gid_map"):
+        with open("/proc/%d/%s" % (h.pid, f), "w") as m:
+            m.write("0 100000 65536\n")
+    bundle.add_namespace("user", "/proc/%d/ns/user" % h.pid)
+    # runc wants the namespace's mappings in the config too
+    bundle.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    bundle.linux["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    bundle.add_mount("/tmp", "tmpfs", "tmpfs", ["nosuid"])
+    r = runtime.sh(bundle, "grep -E '^(Uid|Gid):' /proc/self/status; mkdir /tmp/d && "
+                   "stat -c %u:%g /tmp/d")
+    assert r.rc == 0, r
+    lines = r.out.splitlines()
+    assert lines[0].split()[1:] == ["0"] * 4
+    assert lines[1].split()[1:] == ["0"] * 4
+    assert lines[2] == "0:0"
+
+
 def test_user_namespace_mappings(runtime, bundle):
     bundle.add_namespace("user")
     bundle.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
