@@ -357,9 +357,7 @@ static int serve_init(struct create_ctx *x, struct err *e)
 		case SYNC_READY:
 			return 0;
 		case SYNC_ERROR:
-			err_set(e, 0, "%s", m.data);
-			e->code = m.value;
-			return -1;
+			return err_plain(e, m.value, "%s", m.data);
 		case SYNC_HOOKS_REQ:
 			if (run_runtime_hooks(x, e) < 0 ||
 			    sync_send(x->sock, SYNC_HOOKS_DONE, 0, NULL, -1, e) < 0)

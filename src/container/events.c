@@ -4,7 +4,6 @@
 #include "container/events.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <limits.h>
 #include <poll.h>
 #include <sys/syscall.h>
@@ -16,18 +15,6 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 
-/* runc's words, without an errno text after them. */
-static int __attribute__((format(printf, 3, 4)))
-fail(struct err *e, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	err_vset(e, 0, fmt, ap);
-	va_end(ap);
-	e->code = code;
-	return -1;
-}
-
 static int load_live(const struct runtime_opts *rt, const char *id, struct container_state *st,
 		     struct err *e)
 {
@@ -36,7 +23,7 @@ static int load_live(const struct runtime_opts *rt, const char *id, struct conta
 	if (st->status != STATUS_STOPPED)
 		return 0;
 	state_clear(st);
-	return fail(e, ESRCH, "container with id %s is not running", id);
+	return err_plain(e, ESRCH, "container with id %s is not running", id);
 }
 
 int container_stats(const struct runtime_opts *rt, const char *id, struct cgroup_stats *s,
@@ -138,7 +125,7 @@ static int watch_open(const struct container_state *st, struct watch *w, struct 
 	/* The pidfd pins the process; the start time proves it is still the container's init. */
 	w->pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
 	if (w->pidfd < 0 || proc_start_time(st->pid) != st->start_time)
-		return fail(e, ESRCH, "container with id %s is not running", st->id);
+		return err_plain(e, ESRCH, "container with id %s is not running", st->id);
 	if (cgroup_open(st->cgroup_path, &w->cg, e) < 0)
 		return -1;
 	struct err tmp;
@@ -157,9 +144,9 @@ int container_events(const struct runtime_opts *rt, const char *id, int64_t inte
 	int r;
 	/* runc's order of checks */
 	if (interval_ns <= 0)
-		r = fail(e, EINVAL, "duration interval must be greater than 0");
+		r = err_plain(e, EINVAL, "duration interval must be greater than 0");
 	else if (st.status == STATUS_STOPPED)
-		r = fail(e, ESRCH, "container with id %s is not running", id);
+		r = err_plain(e, ESRCH, "container with id %s is not running", id);
 	else
 		r = watch_open(&st, &w, e);
 	if (r == 0) {

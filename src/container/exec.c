@@ -374,9 +374,7 @@ static int serve_exec(struct exec_ctx *x, int *pty, struct err *e)
 		if (sync_recv(x->sock, &m, &fd, e) < 0)
 			return e->code == EPIPE ? 0 : -1;
 		if (m.type == SYNC_ERROR) {
-			err_set(e, 0, "unable to start container process: %s", m.data);
-			e->code = m.value;
-			return -1;
+			return err_plain(e, m.value, "unable to start container process: %s", m.data);
 		}
 		if (m.type == SYNC_SECCOMP) {
 			int r = forward_listener(x, fd, e);

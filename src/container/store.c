@@ -17,9 +17,7 @@
 /* runc's wording, without a strerror suffix; the code stays ENOENT for callers. */
 static int not_exist(struct err *e)
 {
-	err_set(e, 0, "container does not exist");
-	e->code = ENOENT;
-	return -1;
+	return err_plain(e, ENOENT, "container does not exist");
 }
 
 int store_path(char *buf, size_t len, const char *root, const char *id, const char *name,
@@ -41,9 +39,7 @@ int store_create(const char *root, const char *id, struct err *e)
 		return -1;
 	if (mkdir(dir, 0711) < 0) {
 		if (errno == EEXIST) {
-			err_set(e, 0, "container with given ID already exists: %s", id);
-			e->code = EEXIST;
-			return -1;
+			return err_plain(e, EEXIST, "container with given ID already exists: %s", id);
 		}
 		return err_sys(e, "create state directory %s", dir);
 	}

@@ -5,7 +5,6 @@
 #include "container/update.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -18,18 +17,6 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
-
-/* runc's words, without an errno text after them. */
-static int __attribute__((format(printf, 3, 4)))
-fail(struct err *e, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	err_vset(e, 0, fmt, ap);
-	va_end(ap);
-	e->code = code;
-	return -1;
-}
 
 static void oci_resources_freep(struct oci_resources **r)
 {
@@ -153,15 +140,15 @@ static int check_rdt(const struct update_opts *o, struct err *e)
 {
 	if (o->l3_cache_schema && o->l3_cache_schema[0]) {
 		if (access("/sys/fs/resctrl/info/L3", F_OK) < 0)
-			return fail(e, ENOTSUP, "Intel RDT/CAT: l3 cache schema is not enabled");
-		return fail(e, ENOTSUP,
-			    "Intel RDT/CAT: l3 cache schema: ocirun does not support Intel RDT");
+			return err_plain(e, ENOTSUP, "Intel RDT/CAT: l3 cache schema is not enabled");
+		return err_plain(e, ENOTSUP,
+				 "Intel RDT/CAT: l3 cache schema: ocirun does not support Intel RDT");
 	}
 	if (o->mem_bw_schema && o->mem_bw_schema[0]) {
 		if (access("/sys/fs/resctrl/info/MB", F_OK) < 0)
-			return fail(e, ENOTSUP, "Intel RDT/MBA: memory bandwidth schema is not enabled");
-		return fail(e, ENOTSUP,
-			    "Intel RDT/MBA: memory bandwidth schema: ocirun does not support Intel RDT");
+			return err_plain(e, ENOTSUP, "Intel RDT/MBA: memory bandwidth schema is not enabled");
+		return err_plain(e, ENOTSUP,
+				 "Intel RDT/MBA: memory bandwidth schema: ocirun does not support Intel RDT");
 	}
 	return 0;
 }
@@ -209,7 +196,7 @@ static int update_locked(const struct runtime_opts *rt, const struct update_opts
 			 const struct container_state *st, struct err *e)
 {
 	if (st->status == STATUS_STOPPED)
-		return fail(e, ESRCH, "container not running");
+		return err_plain(e, ESRCH, "container not running");
 	static const struct oci_resources none;
 	const struct oci_resources *req = o->r ? o->r : &none;
 	_cleanup_(oci_resources_freep) struct oci_resources *from_file = NULL;

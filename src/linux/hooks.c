@@ -8,7 +8,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,19 +21,6 @@
 
 #define HOOK_STDERR_TAIL 4096  /* kept from stderr */
 #define HOOK_ERROR_TAIL 1024   /* of that, quoted in an error */
-
-/* A failure that is not a syscall's: the message as given (err_set would append the
- * strerror of code), with code kept for callers that test it. */
-static int fail(struct err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(struct err *e, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	err_vset(e, 0, fmt, ap);
-	va_end(ap);
-	e->code = code;
-	return -1;
-}
 
 /* What one run of one hook needs, and what it collected. */
 struct hook_run {
@@ -315,8 +301,8 @@ static int supervise(struct hook_run *r, struct err *e)
 	}
 	if (pumped == 0) {
 		const char *tail = stderr_tail(r);
-		return fail(e, ETIMEDOUT, "%s hook #%zu (%s): timed out after %d s%s%s", r->kind,
-			       r->index, r->hook->path, r->hook->timeout, *tail ? ": " : "", tail);
+		return err_plain(e, ETIMEDOUT, "%s hook #%zu (%s): timed out after %d s%s%s", r->kind,
+				    r->index, r->hook->path, r->hook->timeout, *tail ? ": " : "", tail);
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
@@ -334,7 +320,7 @@ static int run_one(const struct oci_hook *h, const char *kind, size_t index, con
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	int rc = -1;
 	if (!h->path || h->path[0] != '/') {
-		fail(e, EINVAL, "%s hook #%zu: path \"%s\" is not absolute", kind, index, h->path ? h->path : "");
+		err_plain(e, EINVAL, "%s hook #%zu: path \"%s\" is not absolute", kind, index, h->path ? h->path : "");
 		return -1;
 	}
 	if (make_pipe(in, e) < 0 || make_pipe(out, e) < 0 || make_pipe(errp, e) < 0)

@@ -11,7 +11,6 @@
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,19 +26,6 @@
 
 #include "util/cleanup.h"
 #include "util/log.h"
-
-/* A failure that is not a syscall's: the message as given (err_set would append the
- * strerror of code), with code kept for callers that test it. */
-static int fail(struct err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(struct err *e, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	err_vset(e, 0, fmt, ap);
-	va_end(ap);
-	e->code = code;
-	return -1;
-}
 
 /* ---------------------------------------------------------------- namespaces, procfs */
 
@@ -104,13 +90,13 @@ int process_set_hostname(const struct oci_config *c, struct err *e)
 	/* Without a private uts namespace this would rename the host (runc refuses too). */
 	if (c->hostname && *c->hostname) {
 		if (!has_uts)
-			return fail(e, EINVAL, "hostname: unable to set hostname without a private UTS namespace");
+			return err_plain(e, EINVAL, "hostname: unable to set hostname without a private UTS namespace");
 		if (sethostname(c->hostname, strlen(c->hostname)) < 0)
 			return err_sys(e, "hostname: sethostname \"%s\"", c->hostname);
 	}
 	if (c->domainname && *c->domainname) {
 		if (!has_uts)
-			return fail(e, EINVAL, "domainname: unable to set domainname without a private UTS namespace");
+			return err_plain(e, EINVAL, "domainname: unable to set domainname without a private UTS namespace");
 		if (setdomainname(c->domainname, strlen(c->domainname)) < 0)
 			return err_sys(e, "domainname: setdomainname \"%s\"", c->domainname);
 	}
@@ -130,11 +116,11 @@ static int sysctl_normalize(const char *key, char *out, size_t cap, struct err *
 {
 	size_t n = strlen(key);
 	if (n == 0 || n >= cap)
-		return fail(e, EINVAL, "sysctl \"%s\": invalid name", key);
+		return err_plain(e, EINVAL, "sysctl \"%s\": invalid name", key);
 	for (size_t i = 0; i < n; i++) {
 		char ch = key[i] == '/' ? '.' : key[i];
 		if (ch == '.' && (i == 0 || i == n - 1 || out[i - 1] == '.'))
-			return fail(e, EINVAL, "sysctl \"%s\": invalid name", key);
+			return err_plain(e, EINVAL, "sysctl \"%s\": invalid name", key);
 		out[i] = ch;
 	}
 	out[n] = '\0';
@@ -150,20 +136,20 @@ int process_sysctl_check(const char *key, const struct sysctl_ns *ns, struct err
 	if (has_prefix(k, "kernel.msg") || has_prefix(k, "kernel.sem") ||
 	    has_prefix(k, "kernel.shm") || has_prefix(k, "fs.mqueue.")) {
 		if (!ns->ipc)
-			return fail(e, EPERM, "sysctl \"%s\" is not allowed in the hosts ipc namespace", key);
+			return err_plain(e, EPERM, "sysctl \"%s\" is not allowed in the hosts ipc namespace", key);
 		return 0;
 	}
 	if (has_prefix(k, "net.")) {
 		if (!ns->net)
-			return fail(e, EPERM, "sysctl \"%s\" not allowed in host network namespace", key);
+			return err_plain(e, EPERM, "sysctl \"%s\" not allowed in host network namespace", key);
 		return 0;
 	}
 	if (ns->uts && strcmp(k, "kernel.domainname") == 0)
 		return 0;
 	/* Namespaced, but process.hostname owns it: two sources for one value is a config error. */
 	if (ns->uts && strcmp(k, "kernel.hostname") == 0)
-		return fail(e, EINVAL, "sysctl \"%s\" is not allowed as it conflicts with the OCI \"hostname\" field", key);
-	return fail(e, EPERM, "sysctl \"%s\" is not in a separate kernel namespace", key);
+		return err_plain(e, EINVAL, "sysctl \"%s\" is not allowed as it conflicts with the OCI \"hostname\" field", key);
+	return err_plain(e, EPERM, "sysctl \"%s\" is not in a separate kernel namespace", key);
 }
 
 int process_sysctl_validate(const struct oci_config *c, struct err *e)
@@ -186,7 +172,7 @@ static int sysctl_write(int proc_fd, const struct oci_kv *kv, struct err *e)
 	char path[300];
 	int n = snprintf(path, sizeof path, "sys/%s", kv->key);
 	if (n < 0 || (size_t)n >= sizeof path)
-		return fail(e, ENAMETOOLONG, "linux.sysctl: \"%s\": name too long", kv->key);
+		return err_plain(e, ENAMETOOLONG, "linux.sysctl: \"%s\": name too long", kv->key);
 	for (char *p = path; *p; p++)
 		if (*p == '.')
 			*p = '/';
@@ -244,7 +230,7 @@ int process_set_rlimits(const struct oci_process *p, struct err *e)
 		const struct oci_rlimit *r = &p->rlimits[i];
 		const char *name = r->type ? r->type : "?";
 		if (r->resource < 0 || r->resource >= RLIM_NLIMITS)
-			return fail(e, EINVAL, "process.rlimits[%zu]: unknown rlimit %s", i, name);
+			return err_plain(e, EINVAL, "process.rlimits[%zu]: unknown rlimit %s", i, name);
 		struct rlimit lim = { .rlim_cur = (rlim_t)r->soft, .rlim_max = (rlim_t)r->hard };
 		if (setrlimit((__rlimit_resource_t)r->resource, &lim) < 0) {
 			char s[24], h[24];
@@ -265,8 +251,8 @@ static int set_personality(const struct oci_personality *pers, struct err *e)
 	else if (pers->domain && strcmp(pers->domain, "LINUX32") == 0)
 		domain = PER_LINUX32;
 	else
-		return fail(e, EINVAL, "linux.personality.domain: unsupported \"%s\"",
-			       pers->domain ? pers->domain : "");
+		return err_plain(e, EINVAL, "linux.personality.domain: unsupported \"%s\"",
+				    pers->domain ? pers->domain : "");
 	/* The spec defines no flag values yet; runc warns and ignores them too. */
 	for (size_t i = 0; i < pers->n_flags; i++)
 		log_warn("linux.personality.flags[%zu]: ignoring unsupported flag \"%s\"", i, pers->flags[i]);
@@ -341,8 +327,8 @@ static int set_scheduler(const struct oci_config *c, const struct oci_scheduler 
 static int set_io_priority(const struct oci_io_priority *io, struct err *e)
 {
 	if (io->class_ < 1 || io->class_ > 3 || io->priority < 0 || io->priority > 7)
-		return fail(e, EINVAL, "process.ioPriority: invalid class %d priority %d",
-			       io->class_, io->priority);
+		return err_plain(e, EINVAL, "process.ioPriority: invalid class %d priority %d",
+				    io->class_, io->priority);
 	int value = (io->class_ << IOPRIO_CLASS_SHIFT_) | io->priority;
 	/* The spec speaks of the process group; runc passes IOPRIO_WHO_PGRP after making the
 	 * init a session leader, where the group is the init alone. WHO_PROCESS on ourselves
@@ -363,25 +349,25 @@ int process_parse_id_list(const char *list, unsigned long *mask, size_t nbits, s
 	while (*p) {
 		char *end;
 		if (!isdigit((unsigned char)*p))
-			return fail(e, EINVAL, "\"%s\": expected a number at \"%s\"", list, p);
+			return err_plain(e, EINVAL, "\"%s\": expected a number at \"%s\"", list, p);
 		errno = 0;
 		unsigned long lo = strtoul(p, &end, 10), hi = lo;
 		if (*end == '-') {
 			p = end + 1;
 			if (!isdigit((unsigned char)*p))
-				return fail(e, EINVAL, "\"%s\": expected a number at \"%s\"", list, p);
+				return err_plain(e, EINVAL, "\"%s\": expected a number at \"%s\"", list, p);
 			hi = strtoul(p, &end, 10);
 		}
 		if (errno || hi < lo)
-			return fail(e, EINVAL, "\"%s\": invalid range at \"%s\"", list, p);
+			return err_plain(e, EINVAL, "\"%s\": invalid range at \"%s\"", list, p);
 		if (hi >= nbits)
-			return fail(e, ERANGE, "\"%s\": %lu is above the maximum %zu", list, hi, nbits - 1);
+			return err_plain(e, ERANGE, "\"%s\": %lu is above the maximum %zu", list, hi, nbits - 1);
 		for (unsigned long b = lo; b <= hi; b++)
 			mask[b / word] |= 1UL << (b % word);
 		if (*end == ',' && end[1] != '\0')
 			end++;
 		else if (*end != '\0')
-			return fail(e, EINVAL, "\"%s\": unexpected \"%s\"", list, end);
+			return err_plain(e, EINVAL, "\"%s\": unexpected \"%s\"", list, end);
 		p = end;
 	}
 	return 0;
@@ -435,11 +421,11 @@ static int set_memory_policy(const struct oci_memory_policy *mp, struct err *e)
 {
 	int mode = name_lookup(mpol_modes, mp->mode);
 	if (mode < 0)
-		return fail(e, EINVAL, "linux.memoryPolicy.mode: unsupported \"%s\"", mp->mode ? mp->mode : "");
+		return err_plain(e, EINVAL, "linux.memoryPolicy.mode: unsupported \"%s\"", mp->mode ? mp->mode : "");
 	for (size_t i = 0; i < mp->n_flags; i++) {
 		int f = name_lookup(mpol_flags, mp->flags[i]);
 		if (f < 0)
-			return fail(e, EINVAL, "linux.memoryPolicy.flags[%zu]: unsupported \"%s\"", i, mp->flags[i]);
+			return err_plain(e, EINVAL, "linux.memoryPolicy.flags[%zu]: unsupported \"%s\"", i, mp->flags[i]);
 		mode |= f;
 	}
 	unsigned long mask[MPOL_MAX_NODES / (8 * sizeof(unsigned long))];
@@ -673,8 +659,8 @@ static int set_groups(const struct oci_user *u, struct err *e)
 		 * runc skips setgroups there, and refuses groups that were asked for. */
 		if (u->n_additional_gids == 0)
 			return 0;
-		return fail(e, EPERM, "process.user.additionalGids: cannot set additional groups: "
-			       "setgroups is denied in this user namespace");
+		return err_plain(e, EPERM, "process.user.additionalGids: cannot set additional groups: "
+				    "setgroups is denied in this user namespace");
 	}
 	return err_sys(e, "process.user.additionalGids: setgroups (%zu groups)", u->n_additional_gids);
 }
@@ -684,12 +670,12 @@ static int set_ids(const struct oci_user *u, struct err *e)
 	/* EINVAL: the id has no mapping in our user namespace (runc's wording). */
 	if (setresgid(u->gid, u->gid, u->gid) < 0) {
 		if (errno == EINVAL)
-			return fail(e, EINVAL, "process.user.gid: cannot setgid to unmapped gid %u in user namespace", u->gid);
+			return err_plain(e, EINVAL, "process.user.gid: cannot setgid to unmapped gid %u in user namespace", u->gid);
 		return err_sys(e, "process.user.gid: setresgid %u", u->gid);
 	}
 	if (setresuid(u->uid, u->uid, u->uid) < 0) {
 		if (errno == EINVAL)
-			return fail(e, EINVAL, "process.user.uid: cannot setuid to unmapped uid %u in user namespace", u->uid);
+			return err_plain(e, EINVAL, "process.user.uid: cannot setuid to unmapped uid %u in user namespace", u->uid);
 		return err_sys(e, "process.user.uid: setresuid %u", u->uid);
 	}
 	return 0;
@@ -755,8 +741,8 @@ static int exec_error(struct err *e, const char *file, enum exec_check r, int co
 {
 	char t[128];
 	if (r == EXEC_STAT_FAILED)
-		return fail(e, code, "exec: \"%s\": stat %s: %s", file, path, errno_text(code, t, sizeof t));
-	return fail(e, code, "exec: \"%s\": %s", file, errno_text(code, t, sizeof t));
+		return err_plain(e, code, "exec: \"%s\": stat %s: %s", file, path, errno_text(code, t, sizeof t));
+	return err_plain(e, code, "exec: \"%s\": %s", file, errno_text(code, t, sizeof t));
 }
 
 /* The last PATH= of the environment wins, as with runc's setenv of each entry in order. */
@@ -783,7 +769,7 @@ static int search_path(const char *file, const char *path, char **out, struct er
 		if (exec_check(cand, &code) == EXEC_OK) {
 			/* Go >= 1.19 refuses a match through a relative PATH entry. */
 			if (cand[0] != '/')
-				return fail(e, EACCES, "exec: \"%s\": cannot run executable found relative to current directory", file);
+				return err_plain(e, EACCES, "exec: \"%s\": cannot run executable found relative to current directory", file);
 			*out = steal_ptr(&cand);
 			return 0;
 		}
@@ -792,7 +778,7 @@ static int search_path(const char *file, const char *path, char **out, struct er
 		if (*colon && *dir == '\0')
 			dir = ".";
 	}
-	return fail(e, ENOENT, "exec: \"%s\": executable file not found in $PATH", file);
+	return err_plain(e, ENOENT, "exec: \"%s\": executable file not found in $PATH", file);
 }
 
 int process_find_executable(const struct oci_process *p, char **out, struct err *e)
@@ -800,7 +786,7 @@ int process_find_executable(const struct oci_process *p, char **out, struct err 
 	const char *file = p->n_args > 0 && p->args ? p->args[0] : NULL;
 	*out = NULL;
 	if (!file || !*file)
-		return fail(e, EINVAL, "process.args: no executable given");
+		return err_plain(e, EINVAL, "process.args: no executable given");
 	if (strchr(file, '/')) {
 		int code;
 		enum exec_check r = exec_check(file, &code);

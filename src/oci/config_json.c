@@ -161,11 +161,8 @@ static int vfail_at(struct err *e, const char *parent, const char *key, const ch
 		snprintf(path, sizeof path, "%s", parent);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	if (*path)
-		err_set(e, 0, "%s: %s", path, msg);
-	else
-		err_set(e, 0, "%s", msg);
-	e->code = EINVAL;
-	return -1;
+		return err_plain(e, EINVAL, "%s: %s", path, msg);
+	return err_plain(e, EINVAL, "%s", msg);
 }
 
 /* The path is parent.key, or parent alone when key is NULL: built only when it is needed,

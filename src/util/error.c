@@ -35,6 +35,16 @@ int err_sys(struct err *e, const char *fmt, ...)
 	return -1;
 }
 
+int err_plain(struct err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err_vset(e, 0, fmt, ap);
+	va_end(ap);
+	e->code = code;
+	return -1;
+}
+
 int err_wrap(struct err *e, const char *fmt, ...)
 {
 	char prefix[ERR_MSG_MAX], old[ERR_MSG_MAX];

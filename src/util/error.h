@@ -15,6 +15,9 @@ struct err {
 int err_set(struct err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* err_set with errno, appending strerror(errno) to the message. */
 int err_sys(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* err_set with the message as given, no strerror(code) after it (runc's wording for a failure
+ * that is not a syscall's), code kept for callers that test it. */
+int err_plain(struct err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Prefix context to an error that is already set. */
 int err_wrap(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int err_vset(struct err *e, int code, const char *fmt, va_list ap);
