@@ -44,8 +44,10 @@ static int absolute_destination(struct oci_mount *m, struct err *e)
 	return 0;
 }
 
-static int parse_mount(const json_t *v, const char *path, struct oci_mount *m, struct err *e)
+/* Element i of mounts. */
+static int parse_mount(const json_t *v, const char *path, void *array, size_t i, struct err *e)
 {
+	struct oci_mount *m = (struct oci_mount *)array + i;
 	char p[CJ_PATH_MAX];
 	if (cj_expect_object(v, path, e) < 0 ||
 	    cj_string(v, path, "destination", CJ_REQUIRED, &m->destination, e) < 0 ||
@@ -69,28 +71,18 @@ static int parse_mount(const json_t *v, const char *path, struct oci_mount *m, s
 
 static int parse_mounts(const json_t *o, struct oci_config *c, struct err *e)
 {
-	json_t *arr;
-	size_t n;
-	if (cj_array(o, "", "mounts", &arr, &n, e) < 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	if (!(c->mounts = calloc(n, sizeof *c->mounts)))
-		return cj_oom(e);
-	c->n_mounts = n;
-	for (size_t i = 0; i < n; i++) {
-		char p[CJ_PATH_MAX];
-		cj_idx(p, "mounts", i);
-		if (parse_mount(json_array_get(arr, i), p, &c->mounts[i], e) < 0)
-			return -1;
-	}
-	return 0;
+	void *arr;
+	int r = cj_array_of(o, "", "mounts", sizeof *c->mounts, parse_mount, &arr, &c->n_mounts, e);
+	c->mounts = arr;
+	return r;
 }
 
 /* ---------------------------------------------------------------- hooks */
 
-static int parse_hook(const json_t *v, const char *path, struct oci_hook *h, struct err *e)
+/* Element i of one of the hooks lists. */
+static int parse_hook(const json_t *v, const char *path, void *array, size_t i, struct err *e)
 {
+	struct oci_hook *h = (struct oci_hook *)array + i;
 	char p[CJ_PATH_MAX];
 	int64_t timeout;
 	if (cj_expect_object(v, path, e) < 0 ||
@@ -111,24 +103,10 @@ static int parse_hook(const json_t *v, const char *path, struct oci_hook *h, str
 static int parse_hook_list(const json_t *o, const char *key, struct oci_hook_list *l,
 			   struct err *e)
 {
-	char path[CJ_PATH_MAX];
-	json_t *arr;
-	size_t n;
-	if (cj_array(o, "hooks", key, &arr, &n, e) < 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	if (!(l->hooks = calloc(n, sizeof *l->hooks)))
-		return cj_oom(e);
-	l->n = n;
-	cj_key(path, "hooks", key);
-	for (size_t i = 0; i < n; i++) {
-		char ep[CJ_PATH_MAX];
-		cj_idx(ep, path, i);
-		if (parse_hook(json_array_get(arr, i), ep, &l->hooks[i], e) < 0)
-			return -1;
-	}
-	return 0;
+	void *arr;
+	int r = cj_array_of(o, "hooks", key, sizeof *l->hooks, parse_hook, &arr, &l->n, e);
+	l->hooks = arr;
+	return r;
 }
 
 static int parse_hooks(const json_t *o, struct oci_hooks *h, struct err *e)

@@ -31,6 +31,15 @@ int cj_expect_object(const json_t *v, const char *path, struct err *e);
 /* An optional array field: *arr NULL and *n 0 when absent. */
 int cj_array(const json_t *obj, const char *parent, const char *key, json_t **arr, size_t *n,
 	     struct err *e);
+/* An optional array field whose elements each fill one struct: *out gets a zeroed array of
+ * *n elements of `size` bytes (NULL and 0 when the field is absent or empty), and parse(v, path,
+ * array, i) fills element i from its value v at path "parent.key[i]", in order, stopping at
+ * the first failure. *out and *n are set even then, for the clear function to free. The
+ * array comes back through void **, not a typed pointer's address: callers assign it. */
+typedef int cj_element_fn(const json_t *v, const char *path, void *array, size_t i,
+			  struct err *e);
+int cj_array_of(const json_t *obj, const char *parent, const char *key, size_t size,
+		cj_element_fn *parse, void **out, size_t *n, struct err *e);
 /* An optional object field: *out NULL when absent. */
 int cj_object(const json_t *obj, const char *parent, const char *key, json_t **out,
 	      struct err *e);

@@ -239,6 +239,31 @@ int cj_array(const json_t *obj, const char *parent, const char *key, json_t **ar
 	return 0;
 }
 
+int cj_array_of(const json_t *obj, const char *parent, const char *key, size_t size,
+		cj_element_fn *parse, void **out, size_t *n, struct err *e)
+{
+	char path[CJ_PATH_MAX];
+	json_t *arr;
+	size_t len;
+	*out = NULL;
+	*n = 0;
+	if (cj_array(obj, parent, key, &arr, &len, e) < 0)
+		return -1;
+	if (len == 0)
+		return 0;
+	if (!(*out = calloc(len, size)))
+		return cj_oom(e);
+	*n = len;
+	cj_key(path, parent, key);
+	for (size_t i = 0; i < len; i++) {
+		char ep[CJ_PATH_MAX];
+		cj_idx(ep, path, i);
+		if (parse(json_array_get(arr, i), ep, *out, i, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int cj_object(const json_t *obj, const char *parent, const char *key, json_t **out,
 	      struct err *e)
 {

@@ -35,9 +35,11 @@ static const char *const mpol_flags[] = {
 
 /* ---------------------------------------------------------------- namespaces */
 
-static int parse_namespace(const json_t *v, const char *path, struct oci_namespace *ns,
+/* Element i of linux.namespaces: a type that no earlier element has. */
+static int parse_namespace(const json_t *v, const char *path, void *array, size_t i,
 			   struct err *e)
 {
+	struct oci_namespace *all = array, *ns = &all[i];
 	char p[CJ_PATH_MAX];
 	_cleanup_free_ char *type = NULL;
 	if (cj_expect_object(v, path, e) < 0 ||
@@ -59,43 +61,31 @@ static int parse_namespace(const json_t *v, const char *path, struct oci_namespa
 		cj_key(p, path, "path");
 		return cj_fail(e, p, "must be an absolute path, got \"%s\"", ns->path);
 	}
+	for (size_t j = 0; j < i; j++) {
+		if (all[j].type != ns->type)
+			continue;
+		cj_key(p, path, "type");
+		return cj_fail(e, p, "duplicate namespace type \"%s\"", ns_names[ns->type]);
+	}
 	return 0;
 }
 
 static int parse_namespaces(const json_t *o, const char *parent, struct oci_linux *l,
 			    struct err *e)
 {
-	char path[CJ_PATH_MAX];
-	json_t *arr;
-	size_t n;
-	if (cj_array(o, parent, "namespaces", &arr, &n, e) < 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	if (!(l->namespaces = calloc(n, sizeof *l->namespaces)))
-		return cj_oom(e);
-	l->n_namespaces = n;
-	cj_key(path, parent, "namespaces");
-	for (size_t i = 0; i < n; i++) {
-		char ep[CJ_PATH_MAX], tp[CJ_PATH_MAX];
-		cj_idx(ep, path, i);
-		if (parse_namespace(json_array_get(arr, i), ep, &l->namespaces[i], e) < 0)
-			return -1;
-		for (size_t j = 0; j < i; j++) {
-			if (l->namespaces[j].type != l->namespaces[i].type)
-				continue;
-			cj_key(tp, ep, "type");
-			return cj_fail(e, tp, "duplicate namespace type \"%s\"",
-				       ns_names[l->namespaces[i].type]);
-		}
-	}
-	return 0;
+	void *arr;
+	int r = cj_array_of(o, parent, "namespaces", sizeof *l->namespaces, parse_namespace, &arr,
+			    &l->n_namespaces, e);
+	l->namespaces = arr;
+	return r;
 }
 
 /* ---------------------------------------------------------------- devices */
 
-static int parse_device(const json_t *v, const char *path, struct oci_device *d, struct err *e)
+/* Element i of linux.devices: a device node to create. */
+static int parse_device(const json_t *v, const char *path, void *array, size_t i, struct err *e)
 {
+	struct oci_device *d = (struct oci_device *)array + i;
 	char p[CJ_PATH_MAX];
 	_cleanup_free_ char *type = NULL;
 	bool has_major = false, has_minor = false;
@@ -129,24 +119,11 @@ static int parse_device(const json_t *v, const char *path, struct oci_device *d,
 static int parse_devices(const json_t *o, const char *parent, struct oci_linux *l,
 			 struct err *e)
 {
-	char path[CJ_PATH_MAX];
-	json_t *arr;
-	size_t n;
-	if (cj_array(o, parent, "devices", &arr, &n, e) < 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	if (!(l->devices = calloc(n, sizeof *l->devices)))
-		return cj_oom(e);
-	l->n_devices = n;
-	cj_key(path, parent, "devices");
-	for (size_t i = 0; i < n; i++) {
-		char ep[CJ_PATH_MAX];
-		cj_idx(ep, path, i);
-		if (parse_device(json_array_get(arr, i), ep, &l->devices[i], e) < 0)
-			return -1;
-	}
-	return 0;
+	void *arr;
+	int r = cj_array_of(o, parent, "devices", sizeof *l->devices, parse_device, &arr,
+			    &l->n_devices, e);
+	l->devices = arr;
+	return r;
 }
 
 /* ---------------------------------------------------------------- netDevices */

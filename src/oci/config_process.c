@@ -56,11 +56,20 @@ static const struct name_value ioprio_classes[] = {
 
 /* ---------------------------------------------------------------- user */
 
+/* Element i of process.user.additionalGids. */
+static int parse_gid(const json_t *v, const char *path, void *array, size_t i, struct err *e)
+{
+	uint64_t gid;
+	if (cj_uint_value(v, path, UINT32_MAX, &gid, e) < 0)
+		return -1;
+	((uint32_t *)array)[i] = (uint32_t)gid;
+	return 0;
+}
+
 static int parse_user(const json_t *p, const char *parent, struct oci_user *u, struct err *e)
 {
 	char path[CJ_PATH_MAX];
-	json_t *o, *gids;
-	size_t n;
+	json_t *o;
 	if (cj_object(p, parent, "user", &o, e) < 0)
 		return -1;
 	if (!o)
@@ -69,31 +78,22 @@ static int parse_user(const json_t *p, const char *parent, struct oci_user *u, s
 	if (cj_u32(o, path, "uid", CJ_OPTIONAL, &u->uid, NULL, e) < 0 ||
 	    cj_u32(o, path, "gid", CJ_OPTIONAL, &u->gid, NULL, e) < 0 ||
 	    cj_u32(o, path, "umask", CJ_OPTIONAL, &u->umask, &u->has_umask, e) < 0 ||
-	    cj_string(o, path, "username", CJ_OPTIONAL, &u->username, e) < 0 ||
-	    cj_array(o, path, "additionalGids", &gids, &n, e) < 0)
+	    cj_string(o, path, "username", CJ_OPTIONAL, &u->username, e) < 0)
 		return -1;
-	if (n == 0)
-		return 0;
-	if (!(u->additional_gids = calloc(n, sizeof *u->additional_gids)))
-		return cj_oom(e);
-	u->n_additional_gids = n;
-	char gp[CJ_PATH_MAX];
-	cj_key(gp, path, "additionalGids");
-	for (size_t i = 0; i < n; i++) {
-		char ep[CJ_PATH_MAX];
-		uint64_t gid;
-		cj_idx(ep, gp, i);
-		if (cj_uint_value(json_array_get(gids, i), ep, UINT32_MAX, &gid, e) < 0)
-			return -1;
-		u->additional_gids[i] = (uint32_t)gid;
-	}
-	return 0;
+	void *gids;
+	int r = cj_array_of(o, path, "additionalGids", sizeof *u->additional_gids, parse_gid, &gids,
+			    &u->n_additional_gids, e);
+	u->additional_gids = gids;
+	return r;
 }
 
 /* ---------------------------------------------------------------- rlimits */
 
-static int parse_rlimit(const json_t *v, const char *path, struct oci_rlimit *r, struct err *e)
+/* Element i of process.rlimits: a type that no earlier element has. */
+static int parse_rlimit(const json_t *v, const char *path, void *array, size_t i, struct err *e)
 {
+	struct oci_rlimit *all = array, *r = &all[i];
+	char tp[CJ_PATH_MAX];
 	if (cj_expect_object(v, path, e) < 0 ||
 	    cj_string(v, path, "type", CJ_REQUIRED, &r->type, e) < 0 ||
 	    cj_uint(v, path, "soft", CJ_REQUIRED, UINT64_MAX, &r->soft, NULL, e) < 0 ||
@@ -102,9 +102,14 @@ static int parse_rlimit(const json_t *v, const char *path, struct oci_rlimit *r,
 	/* soft > hard is left to setrlimit(), which rejects it at start as runc does. */
 	r->resource = name_value_lookup(rlimit_types, r->type);
 	if (r->resource < 0) {
-		char tp[CJ_PATH_MAX];
 		cj_key(tp, path, "type");
 		return cj_fail(e, tp, "unknown rlimit type \"%s\"", r->type);
+	}
+	for (size_t j = 0; j < i; j++) {
+		if (all[j].resource != r->resource)
+			continue;
+		cj_key(tp, path, "type");
+		return cj_fail(e, tp, "duplicate rlimit type \"%s\"", r->type);
 	}
 	return 0;
 }
@@ -112,31 +117,11 @@ static int parse_rlimit(const json_t *v, const char *path, struct oci_rlimit *r,
 static int parse_rlimits(const json_t *p, const char *parent, struct oci_process *proc,
 			 struct err *e)
 {
-	char path[CJ_PATH_MAX];
-	json_t *arr;
-	size_t n;
-	if (cj_array(p, parent, "rlimits", &arr, &n, e) < 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	if (!(proc->rlimits = calloc(n, sizeof *proc->rlimits)))
-		return cj_oom(e);
-	proc->n_rlimits = n;
-	cj_key(path, parent, "rlimits");
-	for (size_t i = 0; i < n; i++) {
-		char ep[CJ_PATH_MAX];
-		cj_idx(ep, path, i);
-		if (parse_rlimit(json_array_get(arr, i), ep, &proc->rlimits[i], e) < 0)
-			return -1;
-		for (size_t j = 0; j < i; j++) {
-			if (proc->rlimits[j].resource != proc->rlimits[i].resource)
-				continue;
-			char tp[CJ_PATH_MAX];
-			cj_key(tp, ep, "type");
-			return cj_fail(e, tp, "duplicate rlimit type \"%s\"", proc->rlimits[i].type);
-		}
-	}
-	return 0;
+	void *arr;
+	int r = cj_array_of(p, parent, "rlimits", sizeof *proc->rlimits, parse_rlimit, &arr,
+			    &proc->n_rlimits, e);
+	proc->rlimits = arr;
+	return r;
 }
 
 /* ---------------------------------------------------------------- capabilities */

@@ -8,9 +8,11 @@
 
 /* ---------------------------------------------------------------- devices */
 
-static int parse_device_rule(const json_t *v, const char *path, struct oci_device_cgroup *d,
+/* Element i of linux.resources.devices: a device cgroup rule. */
+static int parse_device_rule(const json_t *v, const char *path, void *array, size_t i,
 			     struct err *e)
 {
+	struct oci_device_cgroup *d = (struct oci_device_cgroup *)array + i;
 	char p[CJ_PATH_MAX];
 	bool has_allow = false;
 	_cleanup_free_ char *type = NULL;
@@ -52,24 +54,11 @@ static int parse_device_rule(const json_t *v, const char *path, struct oci_devic
 static int parse_device_rules(const json_t *o, const char *parent, struct oci_resources *r,
 			      struct err *e)
 {
-	char path[CJ_PATH_MAX];
-	json_t *arr;
-	size_t n;
-	if (cj_array(o, parent, "devices", &arr, &n, e) < 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	if (!(r->devices = calloc(n, sizeof *r->devices)))
-		return cj_oom(e);
-	r->n_devices = n;
-	cj_key(path, parent, "devices");
-	for (size_t i = 0; i < n; i++) {
-		char ep[CJ_PATH_MAX];
-		cj_idx(ep, path, i);
-		if (parse_device_rule(json_array_get(arr, i), ep, &r->devices[i], e) < 0)
-			return -1;
-	}
-	return 0;
+	void *arr;
+	int rc = cj_array_of(o, parent, "devices", sizeof *r->devices, parse_device_rule, &arr,
+			     &r->n_devices, e);
+	r->devices = arr;
+	return rc;
 }
 
 /* ---------------------------------------------------------------- memory, cpu, pids */
@@ -154,58 +143,47 @@ static int parse_major_minor(const json_t *v, const char *path, int64_t *major, 
 	return 0;
 }
 
+/* Element i of linux.resources.blockIO.weightDevice. */
+static int parse_weight_device(const json_t *v, const char *path, void *array, size_t i,
+			       struct err *e)
+{
+	struct oci_weight_device *w = (struct oci_weight_device *)array + i;
+	if (parse_major_minor(v, path, &w->major, &w->minor, e) < 0 ||
+	    cj_u16(v, path, "weight", CJ_OPTIONAL, &w->weight, &w->has_weight, e) < 0 ||
+	    cj_u16(v, path, "leafWeight", CJ_OPTIONAL, &w->leaf_weight, &w->has_leaf_weight, e) < 0)
+		return -1;
+	return 0;
+}
+
 static int parse_weight_devices(const json_t *o, const char *parent, struct oci_blkio *b,
 				struct err *e)
 {
-	char path[CJ_PATH_MAX];
-	json_t *arr;
-	size_t n;
-	if (cj_array(o, parent, "weightDevice", &arr, &n, e) < 0)
+	void *arr;
+	int r = cj_array_of(o, parent, "weightDevice", sizeof *b->weight_device, parse_weight_device,
+			    &arr, &b->n_weight_device, e);
+	b->weight_device = arr;
+	return r;
+}
+
+/* Element i of one of the linux.resources.blockIO.throttle*Device lists. */
+static int parse_throttle_device(const json_t *v, const char *path, void *array, size_t i,
+				 struct err *e)
+{
+	struct oci_throttle_device *t = (struct oci_throttle_device *)array + i;
+	/* rate is REQUIRED in the spec's prose but not its schema; runc takes 0. */
+	if (parse_major_minor(v, path, &t->major, &t->minor, e) < 0 ||
+	    cj_uint(v, path, "rate", CJ_OPTIONAL, UINT64_MAX, &t->rate, NULL, e) < 0)
 		return -1;
-	if (n == 0)
-		return 0;
-	if (!(b->weight_device = calloc(n, sizeof *b->weight_device)))
-		return cj_oom(e);
-	b->n_weight_device = n;
-	cj_key(path, parent, "weightDevice");
-	for (size_t i = 0; i < n; i++) {
-		char ep[CJ_PATH_MAX];
-		struct oci_weight_device *w = &b->weight_device[i];
-		json_t *v = json_array_get(arr, i);
-		cj_idx(ep, path, i);
-		if (parse_major_minor(v, ep, &w->major, &w->minor, e) < 0 ||
-		    cj_u16(v, ep, "weight", CJ_OPTIONAL, &w->weight, &w->has_weight, e) < 0 ||
-		    cj_u16(v, ep, "leafWeight", CJ_OPTIONAL, &w->leaf_weight, &w->has_leaf_weight, e) < 0)
-			return -1;
-	}
 	return 0;
 }
 
 static int parse_throttle(const json_t *o, const char *parent, const char *key,
 			  struct oci_throttle_device **out, size_t *count, struct err *e)
 {
-	char path[CJ_PATH_MAX];
-	json_t *arr;
-	size_t n;
-	if (cj_array(o, parent, key, &arr, &n, e) < 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	if (!(*out = calloc(n, sizeof **out)))
-		return cj_oom(e);
-	*count = n;
-	cj_key(path, parent, key);
-	for (size_t i = 0; i < n; i++) {
-		char ep[CJ_PATH_MAX];
-		struct oci_throttle_device *t = &(*out)[i];
-		json_t *v = json_array_get(arr, i);
-		cj_idx(ep, path, i);
-		/* rate is REQUIRED in the spec's prose but not its schema; runc takes 0. */
-		if (parse_major_minor(v, ep, &t->major, &t->minor, e) < 0 ||
-		    cj_uint(v, ep, "rate", CJ_OPTIONAL, UINT64_MAX, &t->rate, NULL, e) < 0)
-			return -1;
-	}
-	return 0;
+	void *arr;
+	int r = cj_array_of(o, parent, key, sizeof **out, parse_throttle_device, &arr, count, e);
+	*out = arr;
+	return r;
 }
 
 static int parse_block_io(const json_t *o, const char *parent, struct oci_resources *r,
@@ -245,63 +223,54 @@ static bool valid_page_size(const char *s)
 	       strcmp(s + digits + 1, "B") == 0;
 }
 
+/* Element i of linux.resources.hugepageLimits. */
+static int parse_hugepage_limit(const json_t *v, const char *path, void *array, size_t i,
+				struct err *e)
+{
+	struct oci_hugepage_limit *h = (struct oci_hugepage_limit *)array + i;
+	char p[CJ_PATH_MAX];
+	if (cj_expect_object(v, path, e) < 0 ||
+	    cj_string(v, path, "pageSize", CJ_REQUIRED, &h->page_size, e) < 0 ||
+	    cj_uint(v, path, "limit", CJ_REQUIRED, UINT64_MAX, &h->limit, NULL, e) < 0)
+		return -1;
+	if (!valid_page_size(h->page_size)) {
+		cj_key(p, path, "pageSize");
+		return cj_fail(e, p, "must be a size such as \"2MB\" or \"1GB\", got \"%s\"",
+			       h->page_size);
+	}
+	return 0;
+}
+
 static int parse_hugepages(const json_t *o, const char *parent, struct oci_resources *r,
 			   struct err *e)
 {
-	char path[CJ_PATH_MAX];
-	json_t *arr;
-	size_t n;
-	if (cj_array(o, parent, "hugepageLimits", &arr, &n, e) < 0)
+	void *arr;
+	int rc = cj_array_of(o, parent, "hugepageLimits", sizeof *r->hugepage_limits,
+			     parse_hugepage_limit, &arr, &r->n_hugepage_limits, e);
+	r->hugepage_limits = arr;
+	return rc;
+}
+
+/* Element i of linux.resources.network.priorities. */
+static int parse_net_priority(const json_t *v, const char *path, void *array, size_t i,
+			      struct err *e)
+{
+	struct oci_net_priority *np = (struct oci_net_priority *)array + i;
+	if (cj_expect_object(v, path, e) < 0 ||
+	    cj_string(v, path, "name", CJ_REQUIRED, &np->name, e) < 0 ||
+	    cj_u32(v, path, "priority", CJ_REQUIRED, &np->priority, NULL, e) < 0)
 		return -1;
-	if (n == 0)
-		return 0;
-	if (!(r->hugepage_limits = calloc(n, sizeof *r->hugepage_limits)))
-		return cj_oom(e);
-	r->n_hugepage_limits = n;
-	cj_key(path, parent, "hugepageLimits");
-	for (size_t i = 0; i < n; i++) {
-		char ep[CJ_PATH_MAX], pp[CJ_PATH_MAX];
-		struct oci_hugepage_limit *h = &r->hugepage_limits[i];
-		json_t *v = json_array_get(arr, i);
-		cj_idx(ep, path, i);
-		if (cj_expect_object(v, ep, e) < 0 ||
-		    cj_string(v, ep, "pageSize", CJ_REQUIRED, &h->page_size, e) < 0 ||
-		    cj_uint(v, ep, "limit", CJ_REQUIRED, UINT64_MAX, &h->limit, NULL, e) < 0)
-			return -1;
-		if (!valid_page_size(h->page_size)) {
-			cj_key(pp, ep, "pageSize");
-			return cj_fail(e, pp, "must be a size such as \"2MB\" or \"1GB\", got \"%s\"",
-				       h->page_size);
-		}
-	}
 	return 0;
 }
 
 static int parse_net_priorities(const json_t *o, const char *parent, struct oci_resources *r,
 				struct err *e)
 {
-	char path[CJ_PATH_MAX];
-	json_t *arr;
-	size_t n;
-	if (cj_array(o, parent, "priorities", &arr, &n, e) < 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	if (!(r->net_priorities = calloc(n, sizeof *r->net_priorities)))
-		return cj_oom(e);
-	r->n_net_priorities = n;
-	cj_key(path, parent, "priorities");
-	for (size_t i = 0; i < n; i++) {
-		char ep[CJ_PATH_MAX];
-		struct oci_net_priority *np = &r->net_priorities[i];
-		json_t *v = json_array_get(arr, i);
-		cj_idx(ep, path, i);
-		if (cj_expect_object(v, ep, e) < 0 ||
-		    cj_string(v, ep, "name", CJ_REQUIRED, &np->name, e) < 0 ||
-		    cj_u32(v, ep, "priority", CJ_REQUIRED, &np->priority, NULL, e) < 0)
-			return -1;
-	}
-	return 0;
+	void *arr;
+	int rc = cj_array_of(o, parent, "priorities", sizeof *r->net_priorities, parse_net_priority,
+			     &arr, &r->n_net_priorities, e);
+	r->net_priorities = arr;
+	return rc;
 }
 
 static int parse_network(const json_t *o, const char *parent, struct oci_resources *r,

@@ -88,8 +88,10 @@ static int check_names(char **v, size_t n, const char *parent, const char *key,
 	return 0;
 }
 
-static int parse_arg(const json_t *v, const char *path, struct oci_seccomp_arg *a, struct err *e)
+/* Element i of a syscall's args. */
+static int parse_arg(const json_t *v, const char *path, void *array, size_t i, struct err *e)
 {
+	struct oci_seccomp_arg *a = (struct oci_seccomp_arg *)array + i;
 	char p[CJ_PATH_MAX];
 	_cleanup_free_ char *op = NULL;
 	uint64_t index;
@@ -112,29 +114,17 @@ static int parse_arg(const json_t *v, const char *path, struct oci_seccomp_arg *
 static int parse_args(const json_t *v, const char *path, struct oci_seccomp_syscall *s,
 		      struct err *e)
 {
-	char p[CJ_PATH_MAX];
-	json_t *arr;
-	size_t n;
-	if (cj_array(v, path, "args", &arr, &n, e) < 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	if (!(s->args = calloc(n, sizeof *s->args)))
-		return cj_oom(e);
-	s->n_args = n;
-	cj_key(p, path, "args");
-	for (size_t i = 0; i < n; i++) {
-		char ep[CJ_PATH_MAX];
-		cj_idx(ep, p, i);
-		if (parse_arg(json_array_get(arr, i), ep, &s->args[i], e) < 0)
-			return -1;
-	}
-	return 0;
+	void *arr;
+	int r = cj_array_of(v, path, "args", sizeof *s->args, parse_arg, &arr, &s->n_args, e);
+	s->args = arr;
+	return r;
 }
 
-static int parse_syscall(const json_t *v, const char *path, struct oci_seccomp_syscall *s,
+/* Element i of linux.seccomp.syscalls. */
+static int parse_syscall(const json_t *v, const char *path, void *array, size_t i,
 			 struct err *e)
 {
+	struct oci_seccomp_syscall *s = (struct oci_seccomp_syscall *)array + i;
 	char p[CJ_PATH_MAX];
 	json_t *names = json_is_object(v) ? cj_get(v, "names") : NULL;
 	if (cj_expect_object(v, path, e) < 0)
@@ -144,11 +134,11 @@ static int parse_syscall(const json_t *v, const char *path, struct oci_seccomp_s
 		return cj_fail(e, p, "must be a non-empty array of strings");
 	if (cj_strv_value(names, p, &s->names, &s->n_names, e) < 0)
 		return -1;
-	for (size_t i = 0; i < s->n_names; i++) {
-		if (*s->names[i])
+	for (size_t k = 0; k < s->n_names; k++) {
+		if (*s->names[k])
 			continue;
 		char np[CJ_PATH_MAX];
-		cj_idx(np, p, i);
+		cj_idx(np, p, k);
 		return cj_fail(e, np, "must not be empty");
 	}
 	if (parse_action(v, path, "action", &s->action, e) < 0 ||
@@ -191,24 +181,11 @@ static int check_notify(const struct oci_seccomp *sc, const char *path, struct e
 static int parse_syscalls(const json_t *o, const char *parent, struct oci_seccomp *sc,
 			  struct err *e)
 {
-	char p[CJ_PATH_MAX];
-	json_t *arr;
-	size_t n;
-	if (cj_array(o, parent, "syscalls", &arr, &n, e) < 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	if (!(sc->syscalls = calloc(n, sizeof *sc->syscalls)))
-		return cj_oom(e);
-	sc->n_syscalls = n;
-	cj_key(p, parent, "syscalls");
-	for (size_t i = 0; i < n; i++) {
-		char ep[CJ_PATH_MAX];
-		cj_idx(ep, p, i);
-		if (parse_syscall(json_array_get(arr, i), ep, &sc->syscalls[i], e) < 0)
-			return -1;
-	}
-	return 0;
+	void *arr;
+	int r = cj_array_of(o, parent, "syscalls", sizeof *sc->syscalls, parse_syscall, &arr,
+			    &sc->n_syscalls, e);
+	sc->syscalls = arr;
+	return r;
 }
 
 int config_seccomp_from_json(const json_t *v, const char *path, struct oci_seccomp *sc,
