@@ -40,6 +40,12 @@ typedef int cj_element_fn(const json_t *v, const char *path, void *array, size_t
 			  struct err *e);
 int cj_array_of(const json_t *obj, const char *parent, const char *key, size_t size,
 		cj_element_fn *parse, void **out, size_t *n, struct err *e);
+/* The same for an optional object field whose members each fill one struct, in document order:
+ * parse gets the member's name too, and its path is "parent.key[\"name\"]". */
+typedef int cj_member_fn(const char *name, const json_t *v, const char *path, void *array,
+			 size_t i, struct err *e);
+int cj_map_of(const json_t *obj, const char *parent, const char *key, size_t size,
+	      cj_member_fn *parse, void **out, size_t *n, struct err *e);
 /* An optional object field: *out NULL when absent. */
 int cj_object(const json_t *obj, const char *parent, const char *key, json_t **out,
 	      struct err *e);

@@ -264,6 +264,32 @@ int cj_array_of(const json_t *obj, const char *parent, const char *key, size_t s
 	return 0;
 }
 
+int cj_map_of(const json_t *obj, const char *parent, const char *key, size_t size,
+	      cj_member_fn *parse, void **out, size_t *n, struct err *e)
+{
+	char path[CJ_PATH_MAX];
+	json_t *map, *v;
+	const char *name;
+	size_t i = 0;
+	*out = NULL;
+	*n = 0;
+	if (cj_object(obj, parent, key, &map, e) < 0)
+		return -1;
+	if (!map || json_object_size(map) == 0)
+		return 0;
+	if (!(*out = calloc(json_object_size(map), size)))
+		return cj_oom(e);
+	*n = json_object_size(map);
+	cj_key(path, parent, key);
+	json_object_foreach(map, name, v) {
+		char ep[CJ_PATH_MAX];
+		cj_mapkey(ep, path, name);
+		if (parse(name, v, ep, *out, i++, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int cj_object(const json_t *obj, const char *parent, const char *key, json_t **out,
 	      struct err *e)
 {
@@ -477,37 +503,23 @@ int cj_strv(const json_t *obj, const char *parent, const char *key, char ***out,
 	return cj_strv_value(v, p, out, n, e);
 }
 
+/* Member i of a string map. */
+static int parse_kv(const char *name, const json_t *v, const char *path, void *array, size_t i,
+		    struct err *e)
+{
+	struct oci_kv *kv = (struct oci_kv *)array + i;
+	if (!(kv->key = strdup(name)))
+		return cj_oom(e);
+	return cj_string_value(v, path, &kv->value, e);
+}
+
 int cj_kv(const json_t *obj, const char *parent, const char *key, struct oci_kv **out,
 	  size_t *n, struct err *e)
 {
-	char p[CJ_PATH_MAX];
-	json_t *map;
-	if (cj_object(obj, parent, key, &map, e) < 0)
-		return -1;
-	if (!map)
-		return 0;
-	cj_key(p, parent, key);
-	size_t len = json_object_size(map);
-	if (len == 0)
-		return 0;
-	struct oci_kv *kv = calloc(len, sizeof *kv);
-	if (!kv)
-		return cj_oom(e);
-	*out = kv;
-	*n = len;
-	size_t i = 0;
-	const char *k;
-	json_t *v;
-	json_object_foreach(map, k, v) {
-		char vp[CJ_PATH_MAX];
-		cj_mapkey(vp, p, k);
-		if (!(kv[i].key = strdup(k)))
-			return cj_oom(e);
-		if (cj_string_value(v, vp, &kv[i].value, e) < 0)
-			return -1;
-		i++;
-	}
-	return 0;
+	void *arr;
+	int r = cj_map_of(obj, parent, key, sizeof **out, parse_kv, &arr, n, e);
+	*out = arr;
+	return r;
 }
 
 int cj_lookup(const char *const *table, const char *s)

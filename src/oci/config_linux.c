@@ -138,9 +138,11 @@ static bool valid_ifname(const char *s)
 	return strpbrk(s, "/: \t\n\v\f\r") == NULL;
 }
 
-static int parse_net_device(const char *host, const json_t *v, const char *path,
-			    struct oci_net_device *nd, struct err *e)
+/* Member i of linux.netDevices, named by its host interface. */
+static int parse_net_device(const char *host, const json_t *v, const char *path, void *array,
+			    size_t i, struct err *e)
 {
+	struct oci_net_device *nd = (struct oci_net_device *)array + i;
 	char p[CJ_PATH_MAX];
 	if (!(nd->host_name = strdup(host)))
 		return cj_oom(e);
@@ -161,25 +163,11 @@ static int parse_net_device(const char *host, const json_t *v, const char *path,
 static int parse_net_devices(const json_t *o, const char *parent, struct oci_linux *l,
 			     struct err *e)
 {
-	char path[CJ_PATH_MAX];
-	json_t *map, *v;
-	const char *host;
-	if (cj_object(o, parent, "netDevices", &map, e) < 0)
-		return -1;
-	if (!map || json_object_size(map) == 0)
-		return 0;
-	size_t n = json_object_size(map), i = 0;
-	if (!(l->net_devices = calloc(n, sizeof *l->net_devices)))
-		return cj_oom(e);
-	l->n_net_devices = n;
-	cj_key(path, parent, "netDevices");
-	json_object_foreach(map, host, v) {
-		char ep[CJ_PATH_MAX];
-		cj_mapkey(ep, path, host);
-		if (parse_net_device(host, v, ep, &l->net_devices[i++], e) < 0)
-			return -1;
-	}
-	return 0;
+	void *arr;
+	int r = cj_map_of(o, parent, "netDevices", sizeof *l->net_devices, parse_net_device, &arr,
+			  &l->n_net_devices, e);
+	l->net_devices = arr;
+	return r;
 }
 
 /* ---------------------------------------------------------------- timeOffsets */

@@ -290,34 +290,28 @@ static int parse_network(const json_t *o, const char *parent, struct oci_resourc
 	return 0;
 }
 
+/* Member i of linux.resources.rdma, named by its device. */
+static int parse_rdma_device(const char *dev, const json_t *v, const char *path, void *array,
+			     size_t i, struct err *e)
+{
+	struct oci_rdma *rd = (struct oci_rdma *)array + i;
+	if (!(rd->device = strdup(dev)))
+		return cj_oom(e);
+	if (cj_expect_object(v, path, e) < 0 ||
+	    cj_u32(v, path, "hcaHandles", CJ_OPTIONAL, &rd->hca_handles, &rd->has_hca_handles, e) < 0 ||
+	    cj_u32(v, path, "hcaObjects", CJ_OPTIONAL, &rd->hca_objects, &rd->has_hca_objects, e) < 0)
+		return -1;
+	return 0;
+}
+
 static int parse_rdma(const json_t *o, const char *parent, struct oci_resources *r,
 		      struct err *e)
 {
-	char p[CJ_PATH_MAX];
-	json_t *map;
-	if (cj_object(o, parent, "rdma", &map, e) < 0)
-		return -1;
-	if (!map || json_object_size(map) == 0)
-		return 0;
-	size_t n = json_object_size(map), i = 0;
-	if (!(r->rdma = calloc(n, sizeof *r->rdma)))
-		return cj_oom(e);
-	r->n_rdma = n;
-	cj_key(p, parent, "rdma");
-	const char *dev;
-	json_t *v;
-	json_object_foreach(map, dev, v) {
-		char ep[CJ_PATH_MAX];
-		struct oci_rdma *rd = &r->rdma[i++];
-		cj_mapkey(ep, p, dev);
-		if (!(rd->device = strdup(dev)))
-			return cj_oom(e);
-		if (cj_expect_object(v, ep, e) < 0 ||
-		    cj_u32(v, ep, "hcaHandles", CJ_OPTIONAL, &rd->hca_handles, &rd->has_hca_handles, e) < 0 ||
-		    cj_u32(v, ep, "hcaObjects", CJ_OPTIONAL, &rd->hca_objects, &rd->has_hca_objects, e) < 0)
-			return -1;
-	}
-	return 0;
+	void *arr;
+	int rc = cj_map_of(o, parent, "rdma", sizeof *r->rdma, parse_rdma_device, &arr, &r->n_rdma,
+			   e);
+	r->rdma = arr;
+	return rc;
 }
 
 /* ---------------------------------------------------------------- the resources object */
