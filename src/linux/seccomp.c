@@ -23,6 +23,7 @@
 #include "linux/seccomp_cache.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/sendfd.h"
 
 /* Older kernel headers; the values are ABI. */
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
@@ -591,30 +592,12 @@ int seccomp_process_state(const char *state_json, pid_t pid, const char *metadat
 	return 0;
 }
 
-/* The fds go with the first sendmsg only (spec); the rest of a partial send follows. */
-static int send_with_fd(int sk, const char *data, size_t len, int fd, struct err *e)
+/* The fd goes with the first sendmsg only (spec); the rest of a partial send follows. */
+static int send_state(int sk, const char *data, size_t len, int fd, struct err *e)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	memset(&ctl, 0, sizeof ctl);
 	size_t off = 0;
 	while (off < len) {
-		struct iovec iov = { .iov_base = (char *)data + off, .iov_len = len - off };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-		if (off == 0) {
-			mh.msg_control = ctl.buf;
-			mh.msg_controllen = sizeof ctl.buf;
-			struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(c), &fd, sizeof fd);
-		}
-		ssize_t n = sendmsg(sk, &mh, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = send_with_fd(sk, data + off, len - off, off == 0 ? fd : -1);
 		if (n <= 0)
 			return err_sys(e, "send the container process state");
 		off += (size_t)n;
@@ -643,7 +626,7 @@ int seccomp_send_notify(const char *listener_path, int notify_fd, const char *st
 		return err_sys(e, "seccomp agent socket");
 	if (connect(sk, (struct sockaddr *)&sa, sa_len) < 0)
 		return err_sys(e, "connect to the seccomp agent at %s", listener_path);
-	if (send_with_fd(sk, state_json, strlen(state_json), notify_fd, e) < 0)
+	if (send_state(sk, state_json, strlen(state_json), notify_fd, e) < 0)
 		return err_wrap(e, "seccomp agent at %s", listener_path);
 	return 0;
 }
