@@ -373,14 +373,8 @@ static int serve_init(struct create_ctx *x, struct err *e)
 		case SYNC_PTY:
 			if (fd < 0)
 				return err_set(e, EPROTO, "pty message without a pty");
-			if (x->o->console_socket) {
-				int r = terminal_send_console(x->o->console_socket, fd, e);
-				close(fd);
-				if (r < 0)
-					return -1;
-			} else {
-				x->pty_master = fd;
-			}
+			if (terminal_take_master(x->o->console_socket, fd, &x->pty_master, e) < 0)
+				return -1;
 			break;
 		default:
 			if (fd >= 0)

@@ -388,14 +388,8 @@ static int serve_exec(struct exec_ctx *x, int *pty, struct err *e)
 				close(fd);
 			return err_set(e, EPROTO, "unexpected message from the exec process");
 		}
-		if (x->o->console_socket) {
-			int r = terminal_send_console(x->o->console_socket, fd, e);
-			close(fd);
-			if (r < 0)
-				return -1;
-		} else {
-			*pty = fd;
-		}
+		if (terminal_take_master(x->o->console_socket, fd, pty, e) < 0)
+			return -1;
 	}
 }
 
@@ -429,15 +423,6 @@ static int check_terminal(const struct exec_opts *o, const struct oci_process *p
 	if (o->console_socket && terminal_check_console_socket(o->console_socket, e) < 0)
 		return -1;
 	return 0;
-}
-
-static int exit_code(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 255;
 }
 
 /* Every signal is blocked before the fork, so none is lost between it and the wait (the
@@ -573,7 +558,7 @@ static int do_exec(const struct runtime_opts *rt, struct exec_ctx *x, int *exit_
 	/* Until its output ends, as runc: a background child holding it keeps us here. */
 	int r = pty >= 0 ? terminal_relay(pty, x->sfd, x->child, &status, e)
 			 : stdio_relay(&x->pipes, x->sfd, x->child, true, &status, e);
-	*exit_status = exit_code(status);
+	*exit_status = exit_code_of(status);
 	return r;
 }
 

@@ -197,7 +197,7 @@ static int wait_exit(int sfd, pid_t pid, int *status, struct err *e)
 	}
 }
 
-static int exit_code(int status)
+int exit_code_of(int status)
 {
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
@@ -267,7 +267,7 @@ int container_run(const struct runtime_opts *rt, const struct create_opts *o, bo
 			r = stdio_relay(&pipes, sfd, cr.pid, false, &status, e);
 		else
 			r = wait_exit(sfd, cr.pid, &status, e);
-		*exit_status = exit_code(status);
+		*exit_status = exit_code_of(status);
 	} else {
 		*exit_status = 0;
 	}

@@ -117,6 +117,17 @@ int terminal_send_console(const char *socket_path, int fd, struct err *e)
 	return 0;
 }
 
+int terminal_take_master(const char *console_socket, int fd, int *keep, struct err *e)
+{
+	if (!console_socket) {
+		*keep = fd;
+		return 0;
+	}
+	int r = terminal_send_console(console_socket, fd, e);
+	close(fd);
+	return r;
+}
+
 /* The caller's terminal: stdin, else stdout (`run ... </dev/null` on a terminal). */
 static int caller_tty(void)
 {

@@ -15,6 +15,9 @@ int terminal_setup_container(unsigned rows, unsigned cols, int *master, struct e
 int terminal_setup_exec(unsigned rows, unsigned cols, int *master, struct err *e);
 /* Connect to the console socket and send fd. */
 int terminal_send_console(const char *socket_path, int fd, struct err *e);
+/* A pty master that the container's process sent us: with a console socket, sent on there
+ * and closed; without one, kept in *keep for us to relay. Takes fd in either case. */
+int terminal_take_master(const char *console_socket, int fd, int *keep, struct err *e);
 /* Validate that a console socket path is a unix socket we can connect to (before create). */
 int terminal_check_console_socket(const char *socket_path, struct err *e);
 /* The window size of the caller's terminal (stdin, else stdout); -1 when there is none. */
