@@ -75,19 +75,14 @@ static int write_map(int proc, pid_t pid, const char *file, const struct oci_id_
 		     size_t n, struct err *e)
 {
 	char buf[12288], rel[64];
-	size_t off = 0;
-	for (size_t i = 0; i < n; i++) {
-		int w = snprintf(buf + off, sizeof buf - off, "%u %u %u\n", m[i].container_id,
-				 m[i].host_id, m[i].size);
-		if (w < 0 || (size_t)w >= sizeof buf - off)
-			return err_set(e, E2BIG, "too many mappings");
-		off += (size_t)w;
-	}
+	ssize_t off = ns_format_id_map(buf, sizeof buf, m, n);
+	if (off < 0)
+		return err_set(e, E2BIG, "too many mappings");
 	snprintf(rel, sizeof rel, "%d/%s", (int)pid, file);
 	_cleanup_close_ int fd = procfs_openat(proc, rel, O_WRONLY, e);
 	if (fd < 0)
 		return -1;
-	if (write(fd, buf, off) != (ssize_t)off)
+	if (write(fd, buf, (size_t)off) != off)
 		return err_sys(e, "write /proc/%s", rel);
 	return 0;
 }

@@ -103,20 +103,28 @@ int ns_plan_join(const struct ns_plan *p, struct err *e)
 	return 0;
 }
 
+ssize_t ns_format_id_map(char *buf, size_t size, const struct oci_id_mapping *m, size_t n)
+{
+	size_t off = 0;
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(buf + off, size - off, "%u %u %u\n", m[i].container_id,
+				 m[i].host_id, m[i].size);
+		if (w < 0 || (size_t)w >= size - off)
+			return -1;
+		off += (size_t)w;
+	}
+	return (ssize_t)off;
+}
+
 static int write_map(pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n,
 		     struct err *e)
 {
 	char buf[4096], path[64];
-	size_t off = 0;
-	for (size_t i = 0; i < n; i++) {
-		int w = snprintf(buf + off, sizeof buf - off, "%u %u %u\n", m[i].container_id,
-				 m[i].host_id, m[i].size);
-		if (w < 0 || (size_t)w >= sizeof buf - off)
-			return err_set(e, E2BIG, "linux.%s: too many mappings", file);
-		off += (size_t)w;
-	}
+	ssize_t len = ns_format_id_map(buf, sizeof buf, m, n);
+	if (len < 0)
+		return err_set(e, E2BIG, "linux.%s: too many mappings", file);
 	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
-	if (off && write_file_at(AT_FDCWD, path, buf, off, e) < 0)
+	if (len && write_file_at(AT_FDCWD, path, buf, (size_t)len, e) < 0)
 		return err_wrap(e, "linux.%sMappings", file[0] == 'u' ? "uid" : "gid");
 	return 0;
 }

@@ -28,6 +28,9 @@ int ns_plan_open(const struct oci_config *c, struct ns_plan *p, struct err *e);
 void ns_plan_close(struct ns_plan *p);
 /* setns into every joined namespace, user namespace first. */
 int ns_plan_join(const struct ns_plan *p, struct err *e);
+/* The text of a uid_map or gid_map, one "container host size" line per mapping, in buf:
+ * its length, or -1 when it does not fit in size bytes. */
+ssize_t ns_format_id_map(char *buf, size_t size, const struct oci_id_mapping *m, size_t n);
 /* Write uid_map/gid_map of pid (from the parent, on the host). */
 int ns_write_id_maps(pid_t pid, const struct oci_config *c, struct err *e);
 /* Write /proc/self/timens_offsets (after unshare(CLONE_NEWTIME), before any child). */
