@@ -133,15 +133,8 @@ static int refuse_unimplemented(const struct oci_config *c, struct err *e)
  * value (what getenv in the container then sees). */
 static int fold_env(struct oci_process *p, struct err *e)
 {
-	char **env;
-	size_t n;
-	if (env_merge(p->env, NULL, &env, &n, e) < 0)
+	if (env_fold(&p->env, &p->n_env, NULL, e) < 0)
 		return err_wrap(e, "process.env");
-	for (size_t i = 0; i < p->n_env; i++)
-		free(p->env[i]);
-	free(p->env);
-	p->env = env;
-	p->n_env = n;
 	return 0;
 }
 

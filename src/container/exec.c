@@ -132,16 +132,7 @@ static int merge_env(struct oci_process *p, char **extra, struct err *e)
 	for (size_t i = 0; extra && extra[i]; i++)
 		if (env_check(extra[i], "--env", e) < 0)
 			return -1;
-	char **env;
-	size_t n;
-	if (env_merge(p->env, extra, &env, &n, e) < 0)
-		return -1;
-	for (size_t i = 0; i < p->n_env; i++)
-		free(p->env[i]);
-	free(p->env);
-	p->env = env;
-	p->n_env = n;
-	return 0;
+	return env_fold(&p->env, &p->n_env, extra, e);
 }
 
 /* Apply the exec flags to the container's process (which the config owns and frees). */

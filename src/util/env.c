@@ -66,3 +66,15 @@ fail:
 	env_free(env, len);
 	return -1;
 }
+
+int env_fold(char ***env, size_t *n, char *const *extra, struct err *e)
+{
+	char **merged;
+	size_t len;
+	if (env_merge(*env, extra, &merged, &len, e) < 0)
+		return -1;
+	env_free(*env, *n);
+	*env = merged;
+	*n = len;
+	return 0;
+}

@@ -14,3 +14,6 @@ int env_check(const char *entry, const char *what, struct err *e);
 int env_set(char ***env, size_t *n, const char *entry, struct err *e);
 /* A new list: every entry of a, then of b (either may be NULL), set in order. */
 int env_merge(char *const *a, char *const *b, char ***out, size_t *n, struct err *e);
+/* Replace *env (*n entries) by env_merge(*env, extra), freeing the old list; on failure
+ * *env is left as it was. */
+int env_fold(char ***env, size_t *n, char *const *extra, struct err *e);
