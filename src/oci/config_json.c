@@ -550,9 +550,10 @@ void cj_kv_free(struct oci_kv *kv, size_t n)
 	free(kv);
 }
 
-static int id_mapping(const json_t *v, const char *path, struct oci_id_mapping *m,
-		      struct err *e)
+/* Element i of uidMappings or gidMappings. */
+static int id_mapping(const json_t *v, const char *path, void *array, size_t i, struct err *e)
 {
+	struct oci_id_mapping *m = (struct oci_id_mapping *)array + i;
 	if (cj_expect_object(v, path, e) < 0 ||
 	    cj_u32(v, path, "containerID", CJ_REQUIRED, &m->container_id, NULL, e) < 0 ||
 	    cj_u32(v, path, "hostID", CJ_REQUIRED, &m->host_id, NULL, e) < 0 ||
@@ -597,21 +598,12 @@ int cj_id_mappings(const json_t *obj, const char *parent, const char *key,
 		   struct oci_id_mapping **out, size_t *n, struct err *e)
 {
 	char p[CJ_PATH_MAX];
-	json_t *arr;
-	size_t len;
-	if (cj_array(obj, parent, key, &arr, &len, e) < 0)
+	void *arr;
+	int r = cj_array_of(obj, parent, key, sizeof **out, id_mapping, &arr, n, e);
+	*out = arr;
+	if (r < 0)
 		return -1;
-	if (len == 0)
-		return 0;
-	if (!(*out = calloc(len, sizeof **out)))
-		return cj_oom(e);
-	*n = len;
+	/* The ranges against each other, once all of them are read. */
 	cj_key(p, parent, key);
-	for (size_t i = 0; i < len; i++) {
-		char ep[CJ_PATH_MAX];
-		cj_idx(ep, p, i);
-		if (id_mapping(json_array_get(arr, i), ep, &(*out)[i], e) < 0)
-			return -1;
-	}
-	return id_mappings_check(*out, len, p, e);
+	return id_mappings_check(*out, *n, p, e);
 }
