@@ -294,10 +294,11 @@ static void report_start_error(const struct init_args *a, const struct err *e)
 
 int init_main(const struct init_args *a)
 {
-	struct err e = { 0 };
+	struct err e;  /* err_clear, not "= { 0 }": that would zero-fill 2 KiB of stack */
 	struct sync_msg m;
 	_cleanup_free_ char *exe = NULL;
 	char **env = NULL;   /* the config's env plus HOME; freed by execve or exit */
+	err_clear(&e);
 	/* Before anything else, so that everything the init does is the container's (and
 	 * charged to it); in the double-fork case the init inherits it from here. */
 	if (cgroup_join_self(a->cgroup, &e) < 0)
