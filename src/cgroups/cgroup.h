@@ -109,6 +109,9 @@ int cgroup_oom_watch_open(struct cgroup *cg, struct cgroup_oom_watch **w, struct
 void cgroup_oom_watch_pollfd(const struct cgroup_oom_watch *w, struct pollfd *p);
 int cgroup_oom_watch_check(struct cgroup_oom_watch *w, uint64_t *n, struct err *e);
 void cgroup_oom_watch_free(struct cgroup_oom_watch *w);
+/* How many processes of the container's memory cgroup the OOM killer has killed so far (0
+ * without a memory controller). */
+int cgroup_oom_kills(struct cgroup *cg, uint64_t *n, struct err *e);
 
 /* rmdir in every hierarchy (deepest first, sub-cgroups included), waiting up to ~1 s while it
  * empties (EBUSY). The leaf always goes; parents only if this handle's cgroup_create made

@@ -23,14 +23,14 @@ struct cgroup_oom_watch {
 	uint64_t kills;  /* v2: oom_kill as last read */
 };
 
-/* The oom_kill counter of memory.events, read through the watched fd: reading it is also what
- * re-arms POLLPRI. */
+/* The oom_kill counter of memory.events (v2) or memory.oom_control (v1), read through the
+ * watched fd: reading it is also what re-arms POLLPRI. */
 static int read_oom_kill(int fd, uint64_t *out, struct err *e)
 {
 	char buf[512];
 	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
 	if (n < 0)
-		return err_sys(e, "read memory.events");
+		return err_sys(e, "read the oom_kill counter");
 	buf[n] = '\0';
 	const char *p = strstr(buf, "oom_kill ");
 	*out = p ? strtoull(p + 9, NULL, 10) : 0;
@@ -116,4 +116,20 @@ void cgroup_oom_watch_free(struct cgroup_oom_watch *w)
 	if (w->dirfd >= 0)
 		close(w->dirfd);
 	free(w);
+}
+
+int cgroup_oom_kills(struct cgroup *cg, uint64_t *n, struct err *e)
+{
+	*n = 0;
+	struct cg_hier *h = cg_find2(cg, "memory", "memory");
+	if (!h)
+		return 0;
+	_cleanup_close_ int dir = cg_open_dir(cg, h, e);
+	if (dir < 0)
+		return -1;
+	const char *file = h->v2 ? "memory.events" : "memory.oom_control";
+	_cleanup_close_ int fd = openat(dir, file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, "open %s", file);
+	return read_oom_kill(fd, n, e);
 }

@@ -238,6 +238,22 @@ static int make_fifo(struct create_ctx *x, struct err *e)
 	return 0;
 }
 
+/* A time namespace can only get its offsets before any process is in it, and one given by
+ * path must be joined before any other: those go the slow way, unshare in the child. */
+static bool slow_path(const struct create_ctx *x)
+{
+	return x->plan.n_join > 0 || (x->plan.new_flags & CLONE_NEWTIME);
+}
+
+/* The slow way forks the init once more when a pid or time namespace only applies to
+ * children; the intermediate process joins the cgroup and exits. */
+static bool init_forks(const struct create_ctx *x)
+{
+	return slow_path(x) && (x->plan.new_flags & (CLONE_NEWPID | CLONE_NEWTIME) ||
+				oci_config_namespace(x->config, OCI_NS_PID) ||
+				oci_config_namespace(x->config, OCI_NS_TIME));
+}
+
 static int spawn(struct create_ctx *x, struct err *e)
 {
 	_cleanup_(cgroup_join_close) struct cgroup_join join = CGROUP_JOIN_INIT;
@@ -247,18 +263,14 @@ static int spawn(struct create_ctx *x, struct err *e)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return err_sys(e, "socketpair");
 	x->sock = sv[0];
-	/* A time namespace can only get its offsets before any process is in it, and one given
-	 * by path must be joined before any other: those go the slow way, unshare in the child. */
-	bool slow = x->plan.n_join > 0 || (x->plan.new_flags & CLONE_NEWTIME);
+	bool slow = slow_path(x);
 	struct init_args a = {
 		.config = x->config, .opts = x->o, .rootfs = x->rootfs, .bundle = x->bundle,
 		.sync_fd = sv[1], .fifo_fd = x->fifo_rd, .status_fd = x->status_wr,
 		.listen_fds = x->listen_fds, .stdio = x->pipes.child[0] >= 0 ? x->pipes.child : NULL,
 		.plan = &x->plan, .slow_path = slow, .cgroup = &join, .idmap_fds = x->idmap_fds,
 		.unshare_flags = slow ? x->plan.new_flags & ~(unsigned long)CLONE_NEWCGROUP : 0,
-		.fork_init = slow && (x->plan.new_flags & (CLONE_NEWPID | CLONE_NEWTIME) ||
-				      oci_config_namespace(x->config, OCI_NS_PID) ||
-				      oci_config_namespace(x->config, OCI_NS_TIME)),
+		.fork_init = init_forks(x),
 	};
 	/* The cgroup namespace is unshared by the init once it sits in its cgroup, so that its
 	 * root is the container's cgroup, not ours. */
@@ -427,6 +439,35 @@ static int copy_config(struct create_ctx *x, struct err *e)
 	return write_file_atomic(dst, text, len, 0600, e);
 }
 
+/* Always: the device rules apply even without linux.resources, as runc does. */
+static int apply_resources(struct create_ctx *x, struct err *e)
+{
+	if (cgroup_apply_linux(x->cg, x->config->has_linux ? &x->config->linux_ : NULL, e) < 0)
+		return -1;
+	log_phase("resources");
+	return 0;
+}
+
+/* An init gone during create without a word: when the OOM killer took it (a memory limit
+ * too small for the container's setup), say so rather than "exited unexpectedly". Only in
+ * a cgroup of its own, whose OOM kills are the init's. Returns -1. */
+static int explain_oom_kill(struct create_ctx *x, struct err *e)
+{
+	uint64_t kills = 0;
+	struct err ignored;
+	if (e->code != EPIPE || x->cgroup_shared || cgroup_oom_kills(x->cg, &kills, &ignored) < 0 ||
+	    kills == 0)
+		return -1;
+	const struct oci_resources *r = &x->config->linux_.resources;
+	if (x->config->has_linux && x->config->linux_.has_resources && r->has_memory &&
+	    r->memory.has_limit && r->memory.limit > 0)
+		return err_set(e, ENOMEM, "linux.resources.memory.limit: %lld is too small: the OOM "
+			       "killer killed the container's init while it set the container up",
+			       (long long)r->memory.limit);
+	return err_set(e, ENOMEM, "the OOM killer killed the container's init while it set the "
+		       "container up");
+}
+
 static int do_create(struct create_ctx *x, struct created *out, struct err *e)
 {
 	if (container_validate_id(x->o->id, e) < 0 || load_bundle(x, e) < 0 ||
@@ -459,24 +500,31 @@ static int do_create(struct create_ctx *x, struct created *out, struct err *e)
 		return -1;
 	if (idmap_mounts_open(x->config, x->bundle, &x->plan, &x->idmap_fds, e) < 0)
 		return err_wrap(e, "config.json");
+	/* The resources go in before the init joins its cgroup. Its first charge there would
+	 * otherwise take a per-CPU batch of 64 pages (256 KiB) into the cgroup's usage, and a
+	 * smaller memory limit written after it fails (v1: EBUSY) or OOM-kills the init (v2)
+	 * unless the kernel's drain of that batch, asynchronous when the init ran on another
+	 * CPU, wins the race. Nor does the init then spend a moment in its cgroup without its
+	 * limits and device rules. Except when the init forks once more: the intermediate
+	 * counts against pids.limit while it forks, so there they follow the clone. */
+	bool before = !init_forks(x);
+	if (before && apply_resources(x, e) < 0)
+		return -1;
 	if (spawn(x, e) < 0)
 		return -1;
 	log_phase("clone");
-	/* The init has joined its cgroup by itself (or tells why not before it goes on).
-	 * Always: the device rules apply even without linux.resources, as runc does. */
-	if (cgroup_apply_linux(x->cg, x->config->has_linux ? l : NULL, e) < 0)
+	if (!before && apply_resources(x, e) < 0)
 		return -1;
-	log_phase("resources");
 	if (sync_send(x->sock, SYNC_GO, x->pid, NULL, -1, e) < 0) {
 		/* An init that failed early has sent why before it exited. */
 		struct err why;
 		struct sync_msg m;
 		if (sync_expect(x->sock, SYNC_READY, &m, NULL, &why) < 0 && why.msg[0])
 			*e = why;
-		return -1;
+		return explain_oom_kill(x, e);
 	}
 	if (serve_init(x, e) < 0)
-		return -1;
+		return explain_oom_kill(x, e);
 	log_phase("init-ready");
 	/* The init is set up and waits for start, as when runc sends it. */
 	if (x->pidfd_sock >= 0 && pidfd_socket_send(x->pidfd_sock, x->pid, "standard", e) < 0)

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "util/cleanup.h"
 #include "util/sendfd.h"
@@ -23,14 +24,15 @@ static const char *type_name(uint32_t t)
 int sync_send(int sock, enum sync_type type, int32_t value, const char *data, int fd,
 	      struct err *e)
 {
-	struct sync_msg m = { .type = type, .value = value };
-	if (data) {
-		size_t n = strnlen(data, SYNC_DATA_MAX - 1);
-		memcpy(m.data, data, n);
-		m.data[n] = '\0';
-		m.len = (uint32_t)n;
-	}
-	ssize_t r = send_with_fd(sock, &m, offsetof(struct sync_msg, data) + m.len + 1, fd);
+	/* The header and the text as they are: a whole struct sync_msg would zero-fill 4 KiB
+	 * of the init's stack, pages charged to the container's memory limit. */
+	struct sync_msg_head { uint32_t type; int32_t value; uint32_t len; } h = { type, value, 0 };
+	_Static_assert(sizeof h == offsetof(struct sync_msg, data), "sync_msg header layout");
+	const char *text = data ? data : "";
+	h.len = (uint32_t)strnlen(text, SYNC_DATA_MAX - 1);
+	const char nul = '\0';
+	struct iovec iov[3] = { { &h, sizeof h }, { (void *)text, h.len }, { (void *)&nul, 1 } };
+	ssize_t r = send_iov_with_fd(sock, iov, 3, fd);
 	if (r < 0)
 		return err_sys(e, "send %s message", type_name(type));
 	return 0;

@@ -356,7 +356,10 @@ struct job {
 	const struct oci_mount *m;
 	struct mount_opts o;
 	int tree_fd;               /* an idmapped mount made by the parent, or -1 */
-	char what[2 * PATH_MAX];   /* "mounts[3]: bind /src on /dst", the prefix of errors */
+	/* "mounts[3]: bind /src on /dst", the prefix of errors. On the heap, as every path
+	 * buffer of this file: the init runs this charged to the container's memory limit,
+	 * and PATH_MAX arrays in these frames spread its stack over more pages. */
+	const char *what;
 	int *mnt;                  /* if set: receives an fd of the bind just attached */
 };
 
@@ -382,9 +385,12 @@ static int check_proc_dest(const struct job *j, int fd, bool procfs_source, stru
 		"/proc/uptime", "/proc/loadavg", "/proc/slabinfo", "/proc/sys/kernel/ns_last_pid",
 		"/proc/sys/crypto/fips_enabled",
 	};
-	char link[64], host[PATH_MAX];
+	char link[64];
+	_cleanup_free_ char *host = malloc(PATH_MAX);
+	if (!host)
+		return err_set(e, ENOMEM, "%s", j->what);
 	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-	ssize_t n = readlink(link, host, sizeof host - 1);
+	ssize_t n = readlink(link, host, PATH_MAX - 1);
 	if (n < 0)
 		return err_sys(e, "%s: readlink %s", j->what, link);
 	host[n] = '\0';
@@ -482,10 +488,12 @@ static int do_bind(const struct job *j, struct err *e)
 	const struct oci_mount *m = j->m;
 	if (!m->source || !*m->source)
 		return err_set(e, EINVAL, "%s: a bind mount needs a source", j->what);
-	char src[PATH_MAX];
 	if (m->source[0] == '/')
-		snprintf(src, sizeof src, "%s", m->source);
-	else if (snprintf(src, sizeof src, "%s/%s", j->env->bundle, m->source) >= (int)sizeof src)
+		return bind_source(j, m->source, j->o.flags | MS_BIND, e);
+	_cleanup_free_ char *src = NULL;
+	if (asprintf(&src, "%s/%s", j->env->bundle, m->source) < 0)
+		return err_set(e, ENOMEM, "%s", j->what);
+	if (strlen(src) >= PATH_MAX)
 		return err_set(e, ENAMETOOLONG, "%s", j->what);
 	return bind_source(j, src, j->o.flags | MS_BIND, e);
 }
@@ -719,10 +727,10 @@ static int finish(const struct job *j, struct err *e);
 
 /* ---- cgroup ---- */
 
+/* One v1 hierarchy's mount, pointing into a cg_mounts buffer. */
 struct cg_mount {
-	char root[PATH_MAX];
-	char mountpoint[PATH_MAX];
-	char super[512];
+	const char *root, *mountpoint;
+	const char *super;  /* ",rw,memory," */
 };
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
@@ -784,25 +792,52 @@ int mountinfo_foreach(int (*fn)(const struct mountinfo_entry *me, void *arg, str
 	return 0;
 }
 
-struct cg_list {
-	struct cg_mount *v;
-	size_t n;
+/* The cgroup mounts of mountinfo, packed as "root\0mountpoint\0,super,\0" each: the init
+ * runs this charged to the container's memory limit, and a dozen short strings take a
+ * page where fixed PATH_MAX records took some thirty. */
+struct cg_mounts {
+	char *buf;
+	size_t len, cap, n;
 };
+
+static int cg_append(struct cg_mounts *l, const char *a, const char *b, const char *c)
+{
+	size_t need = l->len + strlen(a) + strlen(b) + strlen(c) + 3;
+	if (need > l->cap) {
+		size_t cap = l->cap ? l->cap : 1024;
+		while (cap < need)
+			cap *= 2;
+		char *nb = realloc(l->buf, cap);
+		if (!nb)
+			return -1;
+		l->buf = nb;
+		l->cap = cap;
+	}
+	l->len += (size_t)sprintf(l->buf + l->len, "%s%c%s%c%s", a, 0, b, 0, c) + 1;
+	return 0;
+}
 
 static int add_cgroup_mount(const struct mountinfo_entry *me, void *arg, struct err *e)
 {
-	struct cg_list *l = arg;
+	struct cg_mounts *l = arg;
 	if (strcmp(me->type, "cgroup") != 0)
 		return 0;
-	struct cg_mount *a = realloc(l->v, (l->n + 1) * sizeof *a);
-	if (!a)
+	char super[512];
+	snprintf(super, sizeof super, ",%s,", me->super);
+	if (cg_append(l, me->root, me->mountpoint, super) < 0)
 		return err_set(e, ENOMEM, "cgroup mounts");
-	l->v = a;
-	snprintf(a[l->n].root, sizeof a[l->n].root, "%s", me->root);
-	snprintf(a[l->n].mountpoint, sizeof a[l->n].mountpoint, "%s", me->mountpoint);
-	snprintf(a[l->n].super, sizeof a[l->n].super, ",%s,", me->super);
 	l->n++;
 	return 0;
+}
+
+/* The next packed mount at *pos. */
+static struct cg_mount cg_next(const char **pos)
+{
+	struct cg_mount m = { .root = *pos };
+	m.mountpoint = m.root + strlen(m.root) + 1;
+	m.super = m.mountpoint + strlen(m.mountpoint) + 1;
+	*pos = m.super + strlen(m.super) + 1;
+	return m;
 }
 
 /* True when the super options of a v1 mount name every controller of ctrls. */
@@ -819,23 +854,30 @@ static bool mount_has_controllers(const struct cg_mount *m, const char *ctrls)
 	return true;
 }
 
+/* *dest and *what are the caller's to free, also on failure. */
 static int cg_sub_job(const struct job *j, const char *name, struct oci_mount *sm,
-		      struct job *sub, char *dest, size_t dest_size)
+		      struct job *sub, char **dest, char **what, struct err *e)
 {
-	snprintf(dest, dest_size, "%s/%s", job_dest(j), name);
-	*sm = (struct oci_mount){ .destination = dest, .type = "bind" };
-	*sub = (struct job){ .env = j->env, .m = sm, .o = j->o, .tree_fd = -1 };
-	return snprintf(sub->what, sizeof sub->what, "%s: %s", j->what, name) < 0 ? -1 : 0;
+	if (asprintf(dest, "%s/%s", job_dest(j), name) < 0)
+		*dest = NULL;
+	if (asprintf(what, "%s: %s", j->what, name) < 0)
+		*what = NULL;
+	if (!*dest || !*what)
+		return err_set(e, ENOMEM, "%s: %s", j->what, name);
+	*sm = (struct oci_mount){ .destination = *dest, .type = "bind" };
+	*sub = (struct job){ .env = j->env, .m = sm, .o = j->o, .tree_fd = -1, .what = *what };
+	return 0;
 }
 
 /* One v1 hierarchy below the tmpfs: a new cgroup mount with a cgroup namespace, otherwise a
  * bind of the host's directory of this process, like runc. */
 static int cg_v1_one(const struct job *j, const char *name, const char *src, struct err *e)
 {
-	char dest[PATH_MAX];
+	_cleanup_free_ char *dest = NULL, *what = NULL;
 	struct oci_mount sm;
 	struct job sub;
-	cg_sub_job(j, name, &sm, &sub, dest, sizeof dest);
+	if (cg_sub_job(j, name, &sm, &sub, &dest, &what, e) < 0)
+		return -1;
 	if (!j->env->cgroupns) {
 		sub.o.rec_set = sub.o.rec_clr = 0;
 		if (bind_source(&sub, src, MS_BIND | MS_REC | j->o.flags, e) < 0)
@@ -869,62 +911,61 @@ static int cg_v1_symlinks(const struct job *j, const char *name, struct err *e)
 }
 
 struct cg_own {
-	char ctrls[256];
-	char path[PATH_MAX];
+	const char *ctrls, *path;  /* into the file's text */
 	bool used;
 };
 
-/* The v1 lines of /proc/self/cgroup: "id:controllers:path". */
-static int read_own_cgroups(struct cg_own **out, size_t *n, struct err *e)
+/* The v1 lines of /proc/self/cgroup: "id:controllers:path", split in place in *text. */
+static int read_own_cgroups(char **text, struct cg_own **out, size_t *n, struct err *e)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
-	if (!f)
-		return err_sys(e, "open /proc/self/cgroup");
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	while (getline(&line, &cap, f) > 0) {
-		line[strcspn(line, "\n")] = '\0';
+	if (read_file_at(AT_FDCWD, "/proc/self/cgroup", text, NULL, e) < 0)
+		return -1;
+	size_t lines = 0;
+	for (const char *p = *text; *p; p++)
+		lines += *p == '\n';
+	*out = calloc(lines + 1, sizeof **out);
+	if (!*out)
+		return err_set(e, ENOMEM, "/proc/self/cgroup");
+	char *save = NULL;
+	for (char *line = strtok_r(*text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *ctrls = strchr(line, ':'), *path;
 		if (!ctrls || !(path = strchr(++ctrls, ':')) || path == ctrls)
 			continue;
 		*path++ = '\0';
-		struct cg_own *a = realloc(*out, (*n + 1) * sizeof *a);
-		if (!a)
-			return err_set(e, ENOMEM, "/proc/self/cgroup");
-		*out = a;
-		snprintf(a[*n].ctrls, sizeof a[*n].ctrls, "%s", ctrls);
-		snprintf(a[*n].path, sizeof a[*n].path, "%s", path);
-		a[*n].used = false;
-		(*n)++;
+		(*out)[(*n)++] = (struct cg_own){ .ctrls = ctrls, .path = path };
 	}
 	return 0;
 }
 
 /* In mountinfo order, like runc; a hierarchy mounted twice on the host only once. */
-static int cg_v1_hierarchies(const struct job *j, const struct cg_mount *ms, size_t n,
-			     struct err *e)
+static int cg_v1_hierarchies(const struct job *j, const struct cg_mounts *ms, struct err *e)
 {
+	_cleanup_free_ char *text = NULL;
 	_cleanup_free_ struct cg_own *own = NULL;
 	size_t n_own = 0;
-	if (read_own_cgroups(&own, &n_own, e) < 0)
+	if (read_own_cgroups(&text, &own, &n_own, e) < 0)
 		return err_wrap(e, "%s", j->what);
-	for (size_t i = 0; i < n; i++) {
-		const struct cg_mount *cm = &ms[i];
+	const char *pos = ms->buf;
+	for (size_t i = 0; i < ms->n; i++) {
+		const struct cg_mount cm = cg_next(&pos);
 		struct cg_own *o = NULL;
 		for (size_t k = 0; k < n_own && !o; k++)
-			if (!own[k].used && mount_has_controllers(cm, own[k].ctrls))
+			if (!own[k].used && mount_has_controllers(&cm, own[k].ctrls))
 				o = &own[k];
 		if (!o)
 			continue;
 		o->used = true;
-		const char *slash = strrchr(cm->mountpoint, '/');
-		const char *name = slash ? slash + 1 : cm->mountpoint;
-		size_t rl = strlen(cm->root);
+		const char *slash = strrchr(cm.mountpoint, '/');
+		const char *name = slash ? slash + 1 : cm.mountpoint;
+		size_t rl = strlen(cm.root);
 		const char *rel = o->path;
-		if (strcmp(cm->root, "/") != 0 && strncmp(o->path, cm->root, rl) == 0)
+		if (strcmp(cm.root, "/") != 0 && strncmp(o->path, cm.root, rl) == 0)
 			rel = o->path + rl;
-		char src[PATH_MAX];
-		snprintf(src, sizeof src, "%s%s%s", cm->mountpoint, *rel == '/' ? "" : "/", rel);
+		_cleanup_free_ char *src = NULL;
+		if (asprintf(&src, "%s%s%s", cm.mountpoint, *rel == '/' ? "" : "/", rel) < 0) {
+			src = NULL;
+			return err_set(e, ENOMEM, "%s", j->what);
+		}
 		if (cg_v1_one(j, name, src, e) < 0 || cg_v1_symlinks(j, name, e) < 0)
 			return -1;
 	}
@@ -933,21 +974,20 @@ static int cg_v1_hierarchies(const struct job *j, const struct cg_mount *ms, siz
 
 static int do_cgroup_v1(const struct job *j, struct err *e)
 {
-	struct cg_list l = { 0 };
-	if (mountinfo_foreach(add_cgroup_mount, &l, e) < 0) {
-		free(l.v);
+	struct cg_mounts ms = { 0 };
+	if (mountinfo_foreach(add_cgroup_mount, &ms, e) < 0) {
+		free(ms.buf);
 		return err_wrap(e, "%s", j->what);
 	}
-	_cleanup_free_ struct cg_mount *ms = l.v;
-	size_t n = l.n;
+	_cleanup_free_ char *buf = ms.buf;
 	struct oci_mount tm = { .destination = j->m->destination, .type = "tmpfs", .source = "tmpfs" };
 	struct job t = { .env = j->env, .m = &tm, .tree_fd = -1 };
 	t.o.flags = CGROUP_DEFAULT_FLAGS;
 	t.o.data = "mode=755";
-	snprintf(t.what, sizeof t.what, "%s", j->what);
+	t.what = j->what;
 	if (do_tmpfs(&t, e) < 0)
 		return -1;
-	return cg_v1_hierarchies(j, ms, n, e);
+	return cg_v1_hierarchies(j, &ms, e);
 }
 
 static int do_cgroup(const struct job *j, struct err *e)
@@ -1017,12 +1057,17 @@ int mount_entry(const struct mount_env *env, size_t idx, const struct oci_mount 
 		return err_set(e, EINVAL, "mounts[%zu]: no destination", idx);
 	if (mount_opts_parse(m->options, m->n_options, &j.o, e) < 0)
 		return err_wrap(e, "mounts[%zu]", idx);
-	if (is_bind(m, &j.o))
-		snprintf(j.what, sizeof j.what, "mounts[%zu]: bind %s on %s", idx,
-			 m->source ? m->source : "", m->destination);
-	else
-		snprintf(j.what, sizeof j.what, "mounts[%zu]: mount %s on %s", idx,
-			 m->type ? m->type : "(no type)", m->destination);
+	_cleanup_free_ char *what = NULL;
+	int n = is_bind(m, &j.o) ? asprintf(&what, "mounts[%zu]: bind %s on %s", idx,
+					    m->source ? m->source : "", m->destination)
+				 : asprintf(&what, "mounts[%zu]: mount %s on %s", idx,
+					    m->type ? m->type : "(no type)", m->destination);
+	if (n < 0) {
+		what = NULL;
+		mount_opts_free(&j.o);
+		return err_set(e, ENOMEM, "mounts[%zu]", idx);
+	}
+	j.what = what;
 	int r = dispatch(&j, e);
 	if (r == 0)
 		r = finish(&j, e);

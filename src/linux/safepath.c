@@ -29,7 +29,9 @@ enum walk_create { CREATE_NONE, CREATE_DIRS, CREATE_FILE };
 struct walk {
 	int root_fd;
 	int cur;                 /* O_PATH fd of the directory reached so far */
-	char done[PATH_MAX];     /* path of cur below the root, "" at the root, no symlinks */
+	char *done;              /* path of cur below the root, "" at the root, no symlinks;
+				  * PATH_MAX bytes on the heap (the init's stack is charged to
+				  * the container's memory limit) */
 	size_t done_len;
 	char *todo;              /* what is left to resolve (owned) */
 	size_t pos;              /* read offset in todo */
@@ -54,6 +56,7 @@ static void walk_free(struct walk *w)
 	if (w->cur >= 0)
 		close(w->cur);
 	free(w->todo);
+	free(w->done);
 }
 
 /* Next component of todo into name; false at the end of the path. */
@@ -89,8 +92,11 @@ static int reopen_done(struct walk *w, struct err *e)
 	int fd = openat(w->root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(e, "open rootfs");
-	char buf[PATH_MAX];
-	memcpy(buf, w->done, w->done_len + 1);
+	_cleanup_free_ char *buf = strndup(w->done, w->done_len);
+	if (!buf) {
+		close(fd);
+		return err_set(e, ENOMEM, "reopen /%s", w->done);
+	}
 	for (char *save = NULL, *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
 		int next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		close(fd);
@@ -116,7 +122,7 @@ static int go_up(struct walk *w, struct err *e)
 static int go_down(struct walk *w, const char *name, int fd, struct err *e)
 {
 	size_t n = strlen(name);
-	if (w->done_len + n + 2 > sizeof w->done) {
+	if (w->done_len + n + 2 > PATH_MAX) {
 		close(fd);
 		return err_set(e, ENAMETOOLONG, "path too long");
 	}
@@ -134,11 +140,13 @@ static int follow_link(struct walk *w, int link_fd, struct err *e)
 {
 	if (++w->links > WALK_MAX_LINKS)
 		return err_set(e, ELOOP, "too many levels of symbolic links");
-	char target[PATH_MAX];
-	ssize_t n = readlinkat(link_fd, "", target, sizeof target);
+	_cleanup_free_ char *target = malloc(PATH_MAX);
+	if (!target)
+		return err_set(e, ENOMEM, "resolve symlink");
+	ssize_t n = readlinkat(link_fd, "", target, PATH_MAX);
 	if (n < 0)
 		return err_sys(e, "readlink");
-	if ((size_t)n >= sizeof target)
+	if ((size_t)n >= PATH_MAX)
 		return err_set(e, ENAMETOOLONG, "symlink target too long");
 	target[n] = '\0';
 	const char *rest = w->todo + w->pos;
@@ -272,15 +280,18 @@ static int walk_loop(struct walk *w, const struct walk_req *q, struct err *e)
 static int walk(int root_fd, const char *path, int flags, mode_t mode, enum walk_create create,
 		mode_t dir_mode, struct err *e)
 {
-	struct walk w = { .root_fd = root_fd, .cur = -1 };
+	struct walk w = { .root_fd = root_fd, .cur = -1, .done = malloc(PATH_MAX),
+			  .todo = strdup(path) };
 	struct walk_req q = { flags, mode, create, dir_mode };
 	int r = -1;
-	if (!(w.todo = strdup(path)))
+	if (!w.done || !w.todo) {
 		r = err_set(e, ENOMEM, "out of memory");
-	else if ((w.cur = openat(root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+	} else if ((w.cur = openat(root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		r = err_sys(e, "open rootfs");
-	else
+	} else {
+		w.done[0] = '\0';
 		r = walk_loop(&w, &q, e);
+	}
 	walk_free(&w);
 	if (r < 0)
 		err_wrap(e, "resolve %s", path);
@@ -292,44 +303,69 @@ int safe_openat_walk(int root_fd, const char *path, int flags, mode_t mode, stru
 	return walk(root_fd, path, flags, mode, CREATE_NONE, 0, e);
 }
 
+#define USE_WALK (-2)
+
+/* openat2 RESOLVE_IN_ROOT: an fd, -1 with errno, or USE_WALK when the walker must do it.
+ * No error text here: safe_mkdir_p's usual ENOENT then costs no formatting. */
+static int open_in_root(int root_fd, const char *path, int flags, mode_t mode)
+{
+	if (openat2_missing)
+		return USE_WALK;
+	for (int tries = 0; tries < 32; tries++) {
+		int fd = sys_openat2(root_fd, path, flags, mode, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+		if (fd >= 0)
+			return fd;
+		/* EAGAIN: a rename raced with "..", the kernel asks for a retry. */
+		if (errno == EAGAIN)
+			continue;
+		/* ENOSYS: before Linux 5.6; EPERM: a seccomp profile of an outer container
+		 * that does not know the syscall. */
+		if (errno == ENOSYS || errno == EPERM) {
+			openat2_missing = true;
+			return USE_WALK;
+		}
+		return -1;
+	}
+	return USE_WALK;
+}
+
 int safe_openat(int root_fd, const char *path, int flags, mode_t mode, struct err *e)
 {
 	const char *p = *path ? path : ".";
 	flags |= O_CLOEXEC;
-	if (!openat2_missing) {
-		for (int tries = 0; tries < 32; tries++) {
-			int fd = sys_openat2(root_fd, p, flags, mode,
-					     RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-			if (fd >= 0)
-				return fd;
-			/* EAGAIN: a rename raced with "..", the kernel asks for a retry. */
-			if (errno == EAGAIN)
-				continue;
-			/* ENOSYS: before Linux 5.6; EPERM: a seccomp profile of an outer
-			 * container that does not know the syscall. */
-			if (errno == ENOSYS || errno == EPERM) {
-				openat2_missing = true;
-				break;
-			}
-			return err_sys(e, "open %s", path);
-		}
+	int fd = open_in_root(root_fd, p, flags, mode);
+	if (fd == USE_WALK)
+		return walk(root_fd, p, flags, mode, CREATE_NONE, 0, e);
+	if (fd < 0)
+		return err_sys(e, "open %s", path);
+	return fd;
+}
+
+/* Open path O_PATH with flags, or make what is missing of it as create says. */
+static int open_or_create(int root_fd, const char *path, int flags, mode_t mode,
+			  enum walk_create create, mode_t dir_mode, struct err *e)
+{
+	const char *p = *path ? path : ".";
+	int fd = open_in_root(root_fd, p, flags | O_CLOEXEC, 0);
+	if (fd == USE_WALK) {
+		fd = walk(root_fd, p, flags | O_CLOEXEC, 0, CREATE_NONE, 0, e);
+		if (fd >= 0 || e->code != ENOENT)
+			return fd;
+	} else if (fd >= 0) {
+		return fd;
+	} else if (errno != ENOENT) {
+		return err_sys(e, "open %s", path);
 	}
-	return walk(root_fd, p, flags, mode, CREATE_NONE, 0, e);
+	return walk(root_fd, p, flags, mode, create, dir_mode, e);
 }
 
 int safe_mkdir_p(int root_fd, const char *path, mode_t mode, struct err *e)
 {
-	int fd = safe_openat(root_fd, path, O_PATH | O_DIRECTORY, 0, e);
-	if (fd >= 0 || e->code != ENOENT)
-		return fd;
-	return walk(root_fd, *path ? path : ".", O_PATH | O_DIRECTORY, mode, CREATE_DIRS, mode, e);
+	return open_or_create(root_fd, path, O_PATH | O_DIRECTORY, mode, CREATE_DIRS, mode, e);
 }
 
 int safe_mkfile(int root_fd, const char *path, mode_t mode, struct err *e)
 {
-	int fd = safe_openat(root_fd, path, O_PATH, 0, e);
-	if (fd >= 0 || e->code != ENOENT)
-		return fd;
 	/* Parents get 0755 like runc's MkdirAll of a bind target's directory. */
-	return walk(root_fd, *path ? path : ".", O_PATH, mode, CREATE_FILE, 0755, e);
+	return open_or_create(root_fd, path, O_PATH, mode, CREATE_FILE, 0755, e);
 }

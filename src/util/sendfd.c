@@ -7,11 +7,16 @@
 ssize_t send_with_fd(int sock, const void *data, size_t len, int fd)
 {
 	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	return send_iov_with_fd(sock, &iov, 1, fd);
+}
+
+ssize_t send_iov_with_fd(int sock, const struct iovec *iov, size_t n, int fd)
+{
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr mh = { .msg_iov = (struct iovec *)iov, .msg_iovlen = n };
 	if (fd >= 0) {
 		memset(&u, 0, sizeof u);
 		mh.msg_control = u.buf;

@@ -147,6 +147,17 @@ def test_memory_check_before_update(runtime, bundle, check):
         wait_for(oom_killed, timeout=20, what="the OOM kill")
 
 
+def test_memory_limit_too_small(runtime, bundle, container_id):
+    """A limit below what the init needs to set the container up fails create, naming the
+    limit and leaving nothing. ocirun writes the limit before the init joins its cgroup, so
+    the init itself runs out (the OOM killer takes it, and create says so) where the write
+    used to fail with EBUSY; runc refuses the write (its init is in the cgroup already)."""
+    r = refused(runtime, bundle, container_id, memory={"limit": 64 << 10})
+    names(runtime, r, "linux.resources.memory.limit", 64 << 10, "memory limit")
+    if not runtime.is_runc:
+        assert "OOM killer" in r.err, r.err
+
+
 def test_memory_swap_below_limit_refused(runtime, bundle, container_id):
     r = refused(runtime, bundle, container_id, memory={"limit": 64 << 20, "swap": 32 << 20})
     names(runtime, r, "linux.resources.memory.swap", 32 << 20, "swap")

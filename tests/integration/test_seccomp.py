@@ -93,3 +93,20 @@ def test_damaged_entry_recompiled(runtime, bundle, ocirun_only, damage):
         for p in (path, path + ".decoy"):
             if os.path.lexists(p):
                 os.unlink(p)
+
+
+@pytest.mark.parametrize("nnp", [False, True])
+def test_init_calls_nothing_the_profile_kills(runtime, bundle, nnp):
+    """Without noNewPrivileges the filter goes in before the init waits for start; from
+    there the init calls nothing of its own that the profile may refuse. ocirun's init
+    flushes its CPU's LRU batch with madvise before that wait, only when no filter is in:
+    a profile that kills on madvise still runs its process, with or without
+    noNewPrivileges."""
+    bundle.linux["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": ["SCMP_ARCH_X86_64"],
+        "syscalls": [{"names": ["madvise"], "action": "SCMP_ACT_KILL_PROCESS"}],
+    }
+    bundle.process["noNewPrivileges"] = nnp
+    r = runtime.run_in(bundle, "echo", "ran")
+    assert r.rc == 0 and "ran" in r.out, r

@@ -3,9 +3,13 @@
  * fallback walker get the same checks. No privileges needed. */
 #include <errno.h>
 #include <fcntl.h>
+#include <seccomp.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "linux/safepath.h"
@@ -214,6 +218,55 @@ static void test_creat_through_link(void)
 	}
 }
 
+/* safe_mkdir_p and safe_mkfile where openat2 is missing (a seccomp profile answering
+ * ENOSYS): the walker opens what exists and creates what is missing, inside the rootfs. */
+static void without_openat2(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	CHECK(ctx && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+	      seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0) == 0 &&
+	      seccomp_load(ctx) == 0);
+	seccomp_release(ctx);
+	CHECK(syscall(SYS_openat2, AT_FDCWD, "/", NULL, 0) < 0 && errno == ENOSYS);
+	ln("/walkdir/sub", "dangling_w");
+	struct err e = { 0 };
+	int fd = safe_mkdir_p(root_fd, "dangling_w/a", 0755, &e);
+	CHECK(fd >= 0 && ino_fd(fd) == ino_of("walkdir/sub/a"));
+	CHECK(access("/walkdir", F_OK) < 0);
+	if (fd >= 0)
+		close(fd);
+	fd = safe_mkdir_p(root_fd, "rel/dir/sub", 0755, &e); /* exists already */
+	CHECK(fd >= 0 && ino_fd(fd) == ino_of("dir/sub"));
+	if (fd >= 0)
+		close(fd);
+	fd = safe_mkdir_p(root_fd, "etc/passwd/x", 0755, &e);
+	CHECK(fd < 0 && e.code == ENOTDIR);
+	fd = safe_mkfile(root_fd, "abs_out/walkdeep/f", 0644, &e);
+	struct stat st;
+	CHECK(fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode));
+	char host_f[200];
+	snprintf(host_f, sizeof host_f, "%s/walkdeep", outside);
+	CHECK(access(host_f, F_OK) < 0);
+	if (fd >= 0)
+		close(fd);
+	fd = safe_mkfile(root_fd, "file_link", 0644, &e); /* existing, through a link */
+	CHECK(fd >= 0 && ino_fd(fd) == ino_of("etc/passwd"));
+	if (fd >= 0)
+		close(fd);
+}
+
+static void test_mkdir_p_without_openat2(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		without_openat2();
+		_exit(unit_failed_checks ? 1 : 0);
+	}
+	int status = -1;
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
 	setup();
@@ -222,6 +275,7 @@ int main(void)
 	RUN_TEST(test_mkdir_p);
 	RUN_TEST(test_mkfile);
 	RUN_TEST(test_creat_through_link);
+	RUN_TEST(test_mkdir_p_without_openat2);
 	close(root_fd);
 	tmpdir_remove(top);
 	UNIT_DONE();
