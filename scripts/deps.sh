@@ -2,6 +2,7 @@
 # Install what building and testing ocirun needs (Debian 12, as root). Quiet unless it fails.
 set -euo pipefail
 pkgs=(meson ninja-build gcc pkg-config libjansson-dev libseccomp-dev libcap-dev nettle-dev
+      criu libprotobuf-c-dev
       busybox-static python3 python3-pytest python3-pytest-timeout python3-pytest-xdist
       python3-jsonschema iproute2 procps util-linux)
 missing=()

@@ -1049,6 +1049,28 @@ int cgroup_freeze(struct cgroup *cg, bool frozen, struct err *e)
 	return r < 0 ? err_wrap(e, "%s cgroup %s", verb, h->path) : 0;
 }
 
+char *cgroup_freezer_dir(struct cgroup *cg)
+{
+	struct cg_hier *h = freezer_hier(cg);
+	return h ? cg_hier_dir(h, h->path) : NULL;
+}
+
+int cgroup_foreach_path(struct cgroup *cg, cgroup_path_fn fn, void *arg, struct err *e)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		const struct cg_hier *h = &cg->h[i];
+		char path[4096];
+		/* /proc/<pid>/cgroup shows the path below the hierarchy's root, the mount shows
+		 * it below the mount's root: the same unless only part of the tree is mounted. */
+		bool at_root = !h->root || !strcmp(h->root, "/");
+		snprintf(path, sizeof path, "%s%s", at_root ? "" : h->root,
+			 at_root || strcmp(h->path, "/") ? h->path : "");
+		if (fn(arg, h->v2 ? NULL : h->controllers, path, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int cgroup_is_frozen(struct cgroup *cg, struct err *e)
 {
 	struct cg_hier *h = freezer_hier(cg);

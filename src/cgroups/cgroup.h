@@ -95,6 +95,15 @@ int cgroup_kill_all(struct cgroup *cg, int sig, struct err *e);
 int cgroup_freeze(struct cgroup *cg, bool frozen, struct err *e);
 /* 1 frozen, 0 not, -1 error. */
 int cgroup_is_frozen(struct cgroup *cg, struct err *e);
+/* The directory whose freezing stops the container (v1 freezer, or the cgroup2 directory),
+ * malloc'd; NULL when there is none. CRIU freezes it during a dump. */
+char *cgroup_freezer_dir(struct cgroup *cg);
+/* Each hierarchy with its v1 controller list ("cpu,cpuacct", "name=systemd"; NULL for
+ * cgroup2) and the container's path in it as /proc/<pid>/cgroup shows it. For CRIU's
+ * cgroup roots on restore. */
+typedef int (*cgroup_path_fn)(void *arg, const char *controllers, const char *path,
+			      struct err *e);
+int cgroup_foreach_path(struct cgroup *cg, cgroup_path_fn fn, void *arg, struct err *e);
 /* The container's statistics (see cgroups/stats.h), each controller from its hierarchy.
  * Free with cgroup_stats_clear(). */
 int cgroup_stats(struct cgroup *cg, struct cgroup_stats *s, struct err *e);

@@ -1,5 +1,4 @@
-/* pause/resume, and the commands whose issues are still open: they exist (engines probe
- * for them) and fail with a clear message. */
+/* pause and resume. */
 #include <errno.h>
 
 #include "cmd/cmd.h"
@@ -35,18 +34,3 @@ const struct cmd cmd_resume = {
 		"froze.\n",
 	.stop_after = -1, .min_args = 1, .max_args = 1, .run = run_resume,
 };
-
-static int not_yet(struct global *g, int argc, char **argv)
-{
-	(void)g, (void)argc, (void)argv;
-	struct err e;
-	err_set(&e, ENOTSUP, "this command is not implemented yet");
-	return cmd_fail(&e);
-}
-
-#define NOT_YET(var, nm, sum)                                                               \
-	const struct cmd var = { .name = nm, .args = "<container-id>", .summary = sum,      \
-				 .stop_after = 1, .min_args = 0, .max_args = -1, .run = not_yet }
-
-NOT_YET(cmd_checkpoint, "checkpoint", "checkpoint a running container");
-NOT_YET(cmd_restore, "restore", "restore a container from a previous checkpoint");

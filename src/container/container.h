@@ -86,3 +86,38 @@ struct exec_opts {
 
 int container_exec(const struct runtime_opts *rt, const struct exec_opts *o, int *exit_status,
 		   struct err *e);
+
+/* checkpoint and restore through CRIU (linux/criu.h): runc's flags. */
+struct criu_flags {
+	const char *criu;                 /* the criu binary (global --criu), NULL: "criu" */
+	const char *image_path;           /* NULL: ./checkpoint */
+	const char *work_path;            /* criu's logs; NULL: the image path */
+	const char *manage_cgroups_mode;  /* soft, full, strict, ignore; NULL: criu's default */
+	const char *empty_ns;             /* "network" or NULL */
+	bool tcp_established, ext_unix_sk, shell_job, file_locks, auto_dedup, lazy_pages;
+	int status_fd;                    /* -1: none */
+};
+
+struct checkpoint_opts {
+	const char *id;
+	struct criu_flags c;
+	const char *parent_path;          /* relative to the image path, as criu takes it */
+	const char *page_server;          /* "address:port" */
+	bool leave_running, pre_dump;
+};
+/* Dump the container; afterwards it is deleted unless leave_running or pre_dump. */
+int container_checkpoint(const struct runtime_opts *rt, const struct checkpoint_opts *o,
+			 struct err *e);
+
+struct restore_opts {
+	const char *id;
+	const char *bundle;
+	const char *pid_file;
+	const char *console_socket;
+	struct criu_flags c;
+	bool detach, no_subreaper, no_pivot;
+};
+/* Restore a checkpoint into a new container; in the foreground wait for it as run does,
+ * *exit_status being its exit status. */
+int container_restore(const struct runtime_opts *rt, const struct restore_opts *o,
+		      int *exit_status, struct err *e);

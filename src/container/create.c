@@ -160,30 +160,39 @@ static int take_listen_fds(struct create_ctx *x, struct err *e)
 	return 0;
 }
 
-static int load_bundle(struct create_ctx *x, struct err *e)
+int container_bundle_open(const char *bundle_arg, char bundle[PATH_MAX], char rootfs[PATH_MAX],
+			  struct oci_config **out, struct err *e)
 {
-	const char *b = x->o->bundle && *x->o->bundle ? x->o->bundle : ".";
-	if (!realpath(b, x->bundle))
+	const char *b = bundle_arg && *bundle_arg ? bundle_arg : ".";
+	if (!realpath(b, bundle))
 		return err_sys(e, "bundle %s", b);
 	char path[PATH_MAX + 16];
-	snprintf(path, sizeof path, "%s/config.json", x->bundle);
-	if (oci_config_load(path, &x->config, e) < 0)
+	snprintf(path, sizeof path, "%s/config.json", bundle);
+	if (oci_config_load(path, out, e) < 0)
 		return -1;
-	const struct oci_config *c = x->config;
+	const struct oci_config *c = *out;
 	if (!c->has_process)
 		return err_set(e, EINVAL, "config.json: process: required to create a container");
 	if (!c->root_path)
 		return err_set(e, EINVAL, "config.json: root.path: required");
-	char rootfs[PATH_MAX * 2];
+	char root[PATH_MAX * 2];
 	if (c->root_path[0] == '/')
-		snprintf(rootfs, sizeof rootfs, "%s", c->root_path);
+		snprintf(root, sizeof root, "%s", c->root_path);
 	else
-		snprintf(rootfs, sizeof rootfs, "%s/%s", x->bundle, c->root_path);
+		snprintf(root, sizeof root, "%s/%s", bundle, c->root_path);
 	struct stat st;
-	if (!realpath(rootfs, x->rootfs) || stat(x->rootfs, &st) < 0)
-		return err_sys(e, "rootfs (%s)", rootfs);
+	if (!realpath(root, rootfs) || stat(rootfs, &st) < 0)
+		return err_sys(e, "rootfs (%s)", root);
 	if (!S_ISDIR(st.st_mode))
-		return err_set(e, ENOTDIR, "rootfs (%s) is not a directory", rootfs);
+		return err_set(e, ENOTDIR, "rootfs (%s) is not a directory", root);
+	return 0;
+}
+
+static int load_bundle(struct create_ctx *x, struct err *e)
+{
+	if (container_bundle_open(x->o->bundle, x->bundle, x->rootfs, &x->config, e) < 0)
+		return -1;
+	const struct oci_config *c = x->config;
 	if (process_sysctl_validate(c, e) < 0 || lsm_validate(&c->process, e) < 0)
 		return err_wrap(e, "config.json");
 	if (c->has_linux && c->linux_.has_seccomp && seccomp_filter_prepare(&c->linux_.seccomp, e) < 0)

@@ -1,6 +1,7 @@
 /* Shared between the parent side (create.c) and the init (init.c). The init is a clone of
  * the runtime process, not a re-exec: it reads these args from its copy of our memory. */
 #pragma once
+#include <limits.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -34,6 +35,14 @@ struct init_args {
  * failed) or EOF once the user process runs: start can fail honestly, and poststart runs
  * after the execve as the spec asks. */
 #define START_FIFO_FILE "start.fifo"
+
+/* Resolve the bundle (NULL: cwd), load its config.json and resolve root.path (must be a
+ * directory). The checks every command that builds a container from a bundle needs. */
+int container_bundle_open(const char *bundle_arg, char bundle[PATH_MAX], char rootfs[PATH_MAX],
+			  struct oci_config **out, struct err *e);
+/* The foreground wait of run and restore: signals from the signalfd (all blocked) go to pid,
+ * until pid exits (*status from waitpid). */
+int container_wait_exit(int sfd, pid_t pid, int *status, struct err *e);
 
 /* Runs in the cloned child; returns only on failure, with the exit code. */
 int init_main(const struct init_args *a);

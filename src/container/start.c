@@ -177,7 +177,7 @@ int container_start(const struct runtime_opts *rt, const char *id, struct err *e
 	return r;
 }
 
-static int wait_exit(int sfd, pid_t pid, int *status, struct err *e)
+int container_wait_exit(int sfd, pid_t pid, int *status, struct err *e)
 {
 	for (;;) {
 		struct signalfd_siginfo si;
@@ -266,7 +266,7 @@ int container_run(const struct runtime_opts *rt, const struct create_opts *o, bo
 		else if (pipes.parent[1] >= 0)
 			r = stdio_relay(&pipes, sfd, cr.pid, false, &status, e);
 		else
-			r = wait_exit(sfd, cr.pid, &status, e);
+			r = container_wait_exit(sfd, cr.pid, &status, e);
 		*exit_status = exit_code_of(status);
 	} else {
 		*exit_status = 0;

@@ -180,3 +180,34 @@ int state_render_list_json(const struct container_state *sts, size_t n, char **o
 	*out = json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	return *out ? 0 : err_set(e, ENOMEM, "encode list");
 }
+
+int state_descriptors_to_json(char *const fds[3], char **out, struct err *e)
+{
+	_cleanup_json_ json_t *arr = json_array();
+	for (int i = 0; arr && i < 3; i++)
+		if (json_array_append_new(arr, json_string(fds[i] ? fds[i] : "")) < 0)
+			return err_set(e, ENOMEM, "descriptors.json");
+	*out = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+	return *out ? 0 : err_set(e, ENOMEM, "descriptors.json");
+}
+
+int state_descriptors_from_json(const char *text, size_t len, char *fds[3], struct err *e)
+{
+	json_error_t je;
+	_cleanup_json_ json_t *arr = json_loadb(text, len, 0, &je);
+	if (!arr)
+		return err_set(e, EINVAL, "descriptors.json: %s", je.text);
+	if (!json_is_array(arr) || json_array_size(arr) < 3)
+		return err_set(e, EINVAL, "descriptors.json: must be an array of 3 strings");
+	for (int i = 0; i < 3; i++) {
+		const char *s = json_string_value(json_array_get(arr, (size_t)i));
+		if (!s)
+			return err_set(e, EINVAL, "descriptors.json: [%d]: must be a string", i);
+		if (!(fds[i] = strdup(s))) {
+			for (int k = 0; k < i; k++)
+				free(fds[k]);
+			return err_set(e, ENOMEM, "descriptors.json");
+		}
+	}
+	return 0;
+}

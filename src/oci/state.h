@@ -43,3 +43,8 @@ int state_render_hook(const struct container_state *st, enum container_status st
 int state_render_list_json(const struct container_state *sts, size_t n, char **out, struct err *e);
 /* The current time as RFC 3339 with nanoseconds (what `created` holds). */
 void state_now_rfc3339(char *buf, size_t len);
+/* descriptors.json of a checkpoint (runc's format): what the init's fds 0, 1 and 2 were
+ * (/proc/<pid>/fd links: "pipe:[123]", "/dev/null", ...), so that restore can hand criu
+ * the pipes again. from_json strdup's each into fds. */
+int state_descriptors_to_json(char *const fds[3], char **out, struct err *e);
+int state_descriptors_from_json(const char *text, size_t len, char *fds[3], struct err *e);
