@@ -89,13 +89,14 @@ int criu_dir_open(const char *path, const char *dflt, bool create, char *out, si
 	return fd;
 }
 
-/* A masked path that is a file is /dev/null bound over it: a mount from outside. */
-static bool masked_is_file(const char *rootfs, const char *path)
+/* A masked path that is a file has /dev/null bound over it: a mount from outside, seen
+ * through the init's root (the host's view of the rootfs has no /proc). */
+static bool masked_is_file(pid_t pid, const char *path)
 {
-	char p[PATH_MAX * 2];
+	char p[PATH_MAX + 64];
 	struct stat st;
-	snprintf(p, sizeof p, "%s/%s", rootfs, path);
-	return lstat(p, &st) == 0 && !S_ISDIR(st.st_mode);
+	snprintf(p, sizeof p, "/proc/%d/root/%s", (int)pid, path);
+	return stat(p, &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
 /* The devices a container gets without asking (linux/devices.c), bound from the host when
@@ -105,11 +106,12 @@ static const char *const default_devices[] = {
 };
 
 int criu_describe_mounts(struct criu_opts *o, const struct oci_config *c, const char *bundle,
-			 const char *rootfs, bool restore, struct err *e)
+			 pid_t pid, struct err *e)
 {
 	/* CRIU dumps what the container's mount namespace holds, but a bind mount from the
 	 * host is "external": the dump names it by its destination, the restore maps that
-	 * name to the source to bind again. */
+	 * name to the source to bind again. pid: the init when dumping, 0 when restoring. */
+	bool restore = pid == 0;
 	bool cgroupns = oci_config_namespace(c, OCI_NS_CGROUP);
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		const struct oci_mount *m = &c->mounts[i];
@@ -132,13 +134,13 @@ int criu_describe_mounts(struct criu_opts *o, const struct oci_config *c, const 
 						   e) < 0)
 			return -1;
 	}
-	if (c->has_linux)
-		for (size_t i = 0; i < c->linux_.n_masked_paths; i++) {
-			const char *p = c->linux_.masked_paths[i];
-			if (masked_is_file(rootfs, p) &&
-			    criu_opts_add_ext_mount(o, p, restore ? "/dev/null" : p, e) < 0)
-				return -1;
-		}
+	/* Masked files go in the image under the name /dev/null, which the restore maps to
+	 * the host's /dev/null with the default devices below. */
+	for (size_t i = 0; !restore && c->has_linux && i < c->linux_.n_masked_paths; i++) {
+		const char *p = c->linux_.masked_paths[i];
+		if (masked_is_file(pid, p) && criu_opts_add_ext_mount(o, p, "/dev/null", e) < 0)
+			return -1;
+	}
 	for (size_t i = 0; c->has_linux && i < c->linux_.n_devices; i++)
 		if (criu_opts_add_ext_mount(o, c->linux_.devices[i].path, c->linux_.devices[i].path,
 					    e) < 0)
@@ -165,11 +167,16 @@ int criu_netns_key(const struct oci_config *c, char *key, size_t len, struct err
 int criu_fail(struct err *e, const char *work, const char *log)
 {
 	char path[PATH_MAX * 2], lines[1024], why[ERR_MSG_MAX];
+	int code = e->code;
 	snprintf(path, sizeof path, "%s/%s", work, log);
 	snprintf(why, sizeof why, "%s", e->msg);
+	/* criu's own message is among the last errors of its log. */
 	if (criu_log_errors(path, lines, sizeof lines, 3) > 0)
-		return err_set(e, e->code, "%s (criu log %s: %s)", why, path, lines);
-	return err_set(e, e->code, "%s (criu log %s)", why, path);
+		err_set(e, 0, "criu failed (log %s): %s", path, lines);
+	else
+		err_set(e, 0, "%s (log %s)", why, path);
+	e->code = code;
+	return -1;
 }
 
 static void free3(char *(*v)[3])
@@ -264,7 +271,7 @@ static int ckpt_options(struct ckpt *k, struct err *e)
 	int r = criu_netns_key(k->config, key, sizeof key, e);
 	if (r < 0 || (r > 0 && criu_opts_add_external(&k->co, key, e) < 0))
 		return -1;
-	return criu_describe_mounts(&k->co, k->config, k->st.bundle, k->st.rootfs, false, e);
+	return criu_describe_mounts(&k->co, k->config, k->st.bundle, k->st.pid, e);
 }
 
 static int do_checkpoint(struct ckpt *k, struct err *e)

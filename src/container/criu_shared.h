@@ -3,6 +3,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "container/container.h"
 #include "linux/criu.h"
@@ -21,9 +22,10 @@ int criu_flags_apply(const struct criu_flags *f, struct criu_opts *o, struct err
 int criu_dir_open(const char *path, const char *dflt, bool create, char *out, size_t len,
 		  struct err *e);
 /* Bind mounts from the host (config binds, masked files, devices) as external mounts: keyed
- * by destination; on restore mapped to their sources. */
+ * by destination when dumping (pid: the init), mapped to their sources when restoring
+ * (pid 0). */
 int criu_describe_mounts(struct criu_opts *o, const struct oci_config *c, const char *bundle,
-			 const char *rootfs, bool restore, struct err *e);
+			 pid_t pid, struct err *e);
 /* "net[<inode>]:extRootNetNS" for a network namespace given by path: 1 and the key, 0 when
  * the container has its own. */
 int criu_netns_key(const struct oci_config *c, char *key, size_t len, struct err *e);

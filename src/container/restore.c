@@ -142,7 +142,7 @@ static int restore_options(struct rst *x, struct err *e)
 		if (criu_opts_add_inherit_fd(&x->co, CRIU_NETNS_KEY, x->netns, e) < 0)
 			return -1;
 	}
-	return criu_describe_mounts(&x->co, x->config, x->bundle, x->rootfs, true, e);
+	return criu_describe_mounts(&x->co, x->config, x->bundle, 0, e);
 }
 
 static int record(struct rst *x, struct err *e)

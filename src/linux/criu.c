@@ -334,11 +334,18 @@ static int notify(int sk, const CriuNotify *n, int fd, const struct criu_hooks *
 static int fail_resp(const CriuResp *r, struct err *e)
 {
 	int code = r->has_cr_errno && r->cr_errno ? r->cr_errno : EIO;
-	if (r->cr_errmsg && *r->cr_errmsg)
-		return err_set(e, code, "criu failed: %s", r->cr_errmsg);
-	if (r->has_cr_errno && r->cr_errno)
-		return err_set(e, code, "criu failed: %s", strerror(r->cr_errno));
-	return err_set(e, code, "criu failed");
+	if (r->cr_errmsg && *r->cr_errmsg) {
+		size_t n = strlen(r->cr_errmsg);
+		while (n && (r->cr_errmsg[n - 1] == '\n' || r->cr_errmsg[n - 1] == ' '))
+			n--;
+		err_set(e, 0, "criu failed: %.*s", (int)n, r->cr_errmsg);
+	} else if (r->has_cr_errno && r->cr_errno) {
+		err_set(e, 0, "criu failed: %s", strerror(r->cr_errno));
+	} else {
+		err_set(e, 0, "criu failed");
+	}
+	e->code = code;
+	return -1;
 }
 
 int criu_rpc(const char *criu_path, CriuReqType type, struct criu_opts *o,
@@ -450,6 +457,9 @@ int criu_log_errors(const char *log_path, char *out, size_t len, int max)
 		if (nl)
 			*nl = 0;
 		if (strstr(p, "Error")) {
+			/* Without criu's "(12.345678) " time stamp. */
+			if (p[0] == '(' && strstr(p, ") "))
+				p = strstr(p, ") ") + 2;
 			if (n == max) {
 				memmove(lines, lines + 1, (size_t)(max - 1) * sizeof *lines);
 				n--;
