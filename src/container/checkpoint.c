@@ -172,11 +172,8 @@ int criu_fail(struct err *e, const char *work, const char *log)
 	snprintf(why, sizeof why, "%s", e->msg);
 	/* criu's own message is among the last errors of its log. */
 	if (criu_log_errors(path, lines, sizeof lines, 3) > 0)
-		err_set(e, 0, "criu failed (log %s): %s", path, lines);
-	else
-		err_set(e, 0, "%s (log %s)", why, path);
-	e->code = code;
-	return -1;
+		return err_plain(e, code, "criu failed (log %s): %s", path, lines);
+	return err_plain(e, code, "%s (log %s)", why, path);
 }
 
 static void free3(char *(*v)[3])

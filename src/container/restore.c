@@ -44,18 +44,24 @@ struct rst {
 	int pty_master;     /* foreground with a terminal */
 };
 
-/* In criu's child, before the exec: its own mount namespace where the rootfs is a mount
- * point, and the container's cgroups, so that what criu restores starts inside them (with
- * --manage-cgroups-mode ignore too). */
-static int criu_child_setup(void *arg, struct err *e)
+/* criu needs the rootfs as a mount point, and it resolves the image and work directory fds
+ * through /proc/<our pid>/fd: it must share our mount namespace, and mount in it. So this
+ * process moves to a mount namespace of its own (slave: nothing propagates to the host),
+ * before it opens those directories. */
+static int private_mount_ns(struct err *e)
 {
-	struct rst *x = arg;
 	if (unshare(CLONE_NEWNS) < 0)
 		return err_sys(e, "unshare mount namespace for criu");
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-		return err_sys(e, "make criu's mounts slaves");
-	if (mount(x->rootfs, x->criu_root, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return err_sys(e, "bind %s on %s", x->rootfs, x->criu_root);
+		return err_sys(e, "make the mounts for criu slaves");
+	return 0;
+}
+
+/* In criu's child, before the exec: the container's cgroups, so that what criu restores
+ * starts inside them (with --manage-cgroups-mode ignore too). */
+static int criu_child_setup(void *arg, struct err *e)
+{
+	struct rst *x = arg;
 	return cgroup_enter(x->cg, getpid(), e);
 }
 
@@ -180,9 +186,9 @@ static int check_terminal(const struct restore_opts *o, const struct oci_config 
 {
 	/* run's rules (runc applies them to restore as well). */
 	if (c->process.terminal && o->detach && !o->console_socket)
-		return err_set(e, 0, "cannot allocate tty if ocirun will detach without setting console socket");
+		return err_plain(e, 0, "cannot allocate tty if ocirun will detach without setting console socket");
 	if (o->console_socket && (!c->process.terminal || !o->detach))
-		return err_set(e, 0, "cannot use console socket if ocirun will not detach or allocate tty");
+		return err_plain(e, 0, "cannot use console socket if ocirun will not detach or allocate tty");
 	if (o->console_socket && terminal_check_console_socket(o->console_socket, e) < 0)
 		return -1;
 	return 0;
@@ -205,7 +211,7 @@ static int do_restore(struct rst *x, struct err *e)
 	const struct restore_opts *o = x->o;
 	if (container_validate_id(o->id, e) < 0 ||
 	    container_bundle_open(o->bundle, x->bundle, x->rootfs, &x->config, e) < 0 ||
-	    check_terminal(o, x->config, e) < 0)
+	    check_terminal(o, x->config, e) < 0 || private_mount_ns(e) < 0)
 		return -1;
 	/* A bad image path fails here, before anything exists. */
 	if ((x->img = criu_dir_open(o->c.image_path, "checkpoint", false, x->img_path,
@@ -227,6 +233,8 @@ static int do_restore(struct rst *x, struct err *e)
 		return -1;
 	if (mkdir(x->criu_root, 0755) < 0)
 		return err_sys(e, "mkdir %s", x->criu_root);
+	if (mount(x->rootfs, x->criu_root, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return err_sys(e, "bind %s on %s", x->rootfs, x->criu_root);
 	const struct oci_linux *l = &x->config->linux_;
 	if (cgroup_new(l->cgroups_path, o->id, &x->cg, e) < 0 || cgroup_create(x->cg, e) < 0 ||
 	    cgroup_check_reuse(x->cg, &x->cgroup_shared, e) < 0 ||
@@ -244,7 +252,8 @@ static int do_restore(struct rst *x, struct err *e)
 		x->pid = pid;
 	if (x->pid <= 0)
 		return err_set(e, EPROTO, "criu restored no process");
-	/* The mount point only mattered in criu's namespace. */
+	/* The mount point only mattered to criu. */
+	umount2(x->criu_root, MNT_DETACH);
 	rmdir(x->criu_root);
 	return record(x, e);
 }
@@ -289,6 +298,8 @@ int container_restore(const struct runtime_opts *rt, const struct restore_opts *
 			kill(x.pid, SIGKILL);
 			waitpid(x.pid, NULL, 0);
 		}
+		if (x.criu_root[0])
+			umount2(x.criu_root, MNT_DETACH);
 		if (x.state_dir)
 			container_teardown(rt->root, o->id, 0, x.cg, !x.cgroup_shared);
 	} else if (!o->detach) {

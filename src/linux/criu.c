@@ -252,7 +252,7 @@ static int session_child_error(struct session *s, struct err *e)
 	if (n <= 0)
 		return 0;
 	buf[n] = 0;
-	return err_set(e, 0, "%s", buf);
+	return err_plain(e, 0, "%s", buf);
 }
 
 static void session_end(struct session *s)
@@ -335,17 +335,15 @@ static int fail_resp(const CriuResp *r, struct err *e)
 {
 	int code = r->has_cr_errno && r->cr_errno ? r->cr_errno : EIO;
 	if (r->cr_errmsg && *r->cr_errmsg) {
+		/* criu's message ends with a newline. */
 		size_t n = strlen(r->cr_errmsg);
 		while (n && (r->cr_errmsg[n - 1] == '\n' || r->cr_errmsg[n - 1] == ' '))
 			n--;
-		err_set(e, 0, "criu failed: %.*s", (int)n, r->cr_errmsg);
-	} else if (r->has_cr_errno && r->cr_errno) {
-		err_set(e, 0, "criu failed: %s", strerror(r->cr_errno));
-	} else {
-		err_set(e, 0, "criu failed");
+		return err_plain(e, code, "criu failed: %.*s", (int)n, r->cr_errmsg);
 	}
-	e->code = code;
-	return -1;
+	if (r->has_cr_errno && r->cr_errno)
+		return err_plain(e, code, "criu failed: %s", strerror(r->cr_errno));
+	return err_plain(e, code, "criu failed");
 }
 
 int criu_rpc(const char *criu_path, CriuReqType type, struct criu_opts *o,
