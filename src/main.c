@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "linux/criu.h"
 #include "linux/selfexe.h"
 #include "build_config.h"
 #include "util/log.h"
@@ -16,11 +17,13 @@ static const struct cmd *const commands[] = {
 	&cmd_spec, &cmd_start, &cmd_state, &cmd_update, NULL,
 };
 
-static void print_version(void)
+static void print_version(const char *criu)
 {
 	const struct scmp_version *v = seccomp_version();
-	printf("ocirun version %s\ncommit: %s\nspec: %s\nlibseccomp: %u.%u.%u\n", OCIRUN_VERSION,
-	       OCIRUN_COMMIT, OCI_SPEC_VERSION, v->major, v->minor, v->micro);
+	char what[512];
+	criu_available(criu, what, sizeof what);
+	printf("ocirun version %s\ncommit: %s\nspec: %s\nlibseccomp: %u.%u.%u\ncriu: %s\n",
+	       OCIRUN_VERSION, OCIRUN_COMMIT, OCI_SPEC_VERSION, v->major, v->minor, v->micro, what);
 }
 
 static void print_help(void)
@@ -74,7 +77,7 @@ static int parse_global(struct global *g, int *i, int argc, char **argv, struct 
 		return 1;
 	}
 	if (version) {
-		print_version();
+		print_version(g->criu);
 		return 1;
 	}
 	return 0;

@@ -63,13 +63,40 @@ int criu_lib_load(struct err *e)
 	return 0;
 }
 
-bool criu_lib_available(const char **why)
+/* criu_path as execvp would find it. */
+static bool find_binary(const char *criu_path, char *out, size_t len)
+{
+	if (strchr(criu_path, '/')) {
+		snprintf(out, len, "%s", criu_path);
+		return access(out, X_OK) == 0;
+	}
+	const char *path = getenv("PATH");
+	for (const char *p = path && *path ? path : "/usr/sbin:/usr/bin:/sbin:/bin"; *p;) {
+		size_t n = strcspn(p, ":");
+		snprintf(out, len, "%.*s/%s", (int)n, p, criu_path);
+		if (n && access(out, X_OK) == 0)
+			return true;
+		p += n + (p[n] == ':');
+	}
+	return false;
+}
+
+bool criu_available(const char *criu_path, char *what, size_t len)
 {
 	struct err e;
-	bool ok = criu_lib_load(&e) == 0;
-	if (why)
-		*why = ok ? "" : lib.why;
-	return ok;
+	char bin[4096];
+	criu_path = criu_path ? criu_path : "criu";
+	if (criu_lib_load(&e) < 0) {
+		snprintf(what, len, "unavailable: %s", lib.why);
+		return false;
+	}
+	if (!find_binary(criu_path, bin, sizeof bin)) {
+		snprintf(what, len, "unavailable: no %s binary (install Debian's criu package)",
+			 criu_path);
+		return false;
+	}
+	snprintf(what, len, "%s (%s)", bin, LIBCRIU);
+	return true;
 }
 
 /* ---------------------------------------------------------------- options */

@@ -16,8 +16,10 @@
 
 /* Load libcriu.so.2 once per process; 0 or -1 with why ("libcriu.so.2: cannot open ..."). */
 int criu_lib_load(struct err *e);
-/* "available (libcriu 3.17.1)" or "unavailable: <why>", for --version and features. */
-bool criu_lib_available(const char **why);
+/* Whether checkpoint and restore can work: libcriu loads and the criu binary (NULL: "criu"
+ * on PATH) exists. what: "/usr/sbin/criu (libcriu.so.2)" or "unavailable: <why>", for
+ * --version. Runs nothing. */
+bool criu_available(const char *criu_path, char *what, size_t len);
 
 /* Options under construction: the message plus the arrays and strings it points to, all
  * ours (freed by criu_opts_free, never by protobuf's free_unpacked). */

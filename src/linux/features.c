@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "linux/criu.h"
 #include "linux/process.h"
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
@@ -91,6 +92,7 @@ static void seccomp_archs(struct oci_features *f)
 void linux_features_fill(struct oci_features *f)
 {
 	static char libseccomp_version[32];
+	static char criu_what[512];
 	const struct scmp_version *v = seccomp_version();
 	f->mount_options = mount_options;
 	/* cgroups/: v1, hybrid and unified drivers, rdma limits; no systemd driver yet. */
@@ -115,5 +117,6 @@ void linux_features_fill(struct oci_features *f)
 		.key = (char *)"io.github.seccomp.libseccomp.version", .value = libseccomp_version };
 	/* What runc's callers look for before they try `checkpoint`. */
 	f->annotations[f->n_annotations++] = (struct oci_kv){
-		.key = (char *)"org.opencontainers.runc.checkpoint.enabled", .value = (char *)"false" };
+		.key = (char *)"org.opencontainers.runc.checkpoint.enabled",
+		.value = (char *)(criu_available(NULL, criu_what, sizeof criu_what) ? "true" : "false") };
 }
