@@ -247,6 +247,10 @@ static int ckpt_options(struct ckpt *k, struct err *e)
 	if (criu_opts_set_str(&c->log_file, CRIU_DUMP_LOG, e) < 0 ||
 	    criu_opts_set_str(&c->root, k->st.rootfs, e) < 0)
 		return -1;
+	/* criu links <image>/parent to it: a path relative to the image directory. */
+	if (o->parent_path && o->parent_path[0] == '/')
+		return err_set(e, EINVAL, "--parent-path %s: must be relative to the image path",
+			       o->parent_path);
 	if (o->parent_path && criu_opts_set_str(&c->parent_img, o->parent_path, e) < 0)
 		return -1;
 	if (o->pre_dump) {

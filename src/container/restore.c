@@ -38,6 +38,7 @@ struct rst {
 	char img_path[PATH_MAX], work_path[PATH_MAX], criu_root[PATH_MAX];
 	struct cgroup *cg;
 	bool cgroup_shared, state_dir;
+	bool criu_makes_cgroup;   /* --manage-cgroups-mode strict */
 	int img, work, netns;
 	struct criu_opts co;
 	pid_t pid;          /* the restored init */
@@ -62,7 +63,7 @@ static int private_mount_ns(struct err *e)
 static int criu_child_setup(void *arg, struct err *e)
 {
 	struct rst *x = arg;
-	return cgroup_enter(x->cg, getpid(), e);
+	return x->criu_makes_cgroup ? 0 : cgroup_enter(x->cg, getpid(), e);
 }
 
 static int hooks_for_restore(struct rst *x, pid_t pid, struct err *e)
@@ -211,7 +212,15 @@ static int do_restore(struct rst *x, struct err *e)
 	const struct restore_opts *o = x->o;
 	if (container_validate_id(o->id, e) < 0 ||
 	    container_bundle_open(o->bundle, x->bundle, x->rootfs, &x->config, e) < 0 ||
-	    check_terminal(o, x->config, e) < 0 || private_mount_ns(e) < 0)
+	    check_terminal(o, x->config, e) < 0)
+		return -1;
+	char dir[PATH_MAX];
+	if (store_path(dir, sizeof dir, x->rt->root, o->id, NULL, e) < 0)
+		return -1;
+	/* Before the image's checks: an id in use is the first thing to say. */
+	if (access(dir, F_OK) == 0)
+		return err_plain(e, EEXIST, "container with given ID already exists: %s", o->id);
+	if (private_mount_ns(e) < 0)
 		return -1;
 	/* A bad image path fails here, before anything exists. */
 	if ((x->img = criu_dir_open(o->c.image_path, "checkpoint", false, x->img_path,
@@ -236,9 +245,16 @@ static int do_restore(struct rst *x, struct err *e)
 	if (mount(x->rootfs, x->criu_root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return err_sys(e, "bind %s on %s", x->rootfs, x->criu_root);
 	const struct oci_linux *l = &x->config->linux_;
-	if (cgroup_new(l->cgroups_path, o->id, &x->cg, e) < 0 || cgroup_create(x->cg, e) < 0 ||
-	    cgroup_check_reuse(x->cg, &x->cgroup_shared, e) < 0 ||
-	    cgroup_apply_linux(x->cg, x->config->has_linux ? l : NULL, e) < 0)
+	/* --manage-cgroups-mode strict: criu makes the cgroups and refuses existing ones; the
+	 * config's resources then go on top. Otherwise the cgroup exists first, with its
+	 * resources, and criu starts in it. */
+	x->criu_makes_cgroup = o->c.manage_cgroups_mode &&
+			       !strcmp(o->c.manage_cgroups_mode, "strict");
+	if (cgroup_new(l->cgroups_path, o->id, &x->cg, e) < 0)
+		return -1;
+	if (!x->criu_makes_cgroup &&
+	    (cgroup_create(x->cg, e) < 0 || cgroup_check_reuse(x->cg, &x->cgroup_shared, e) < 0 ||
+	     cgroup_apply_linux(x->cg, x->config->has_linux ? l : NULL, e) < 0))
 		return -1;
 	if (restore_options(x, e) < 0)
 		return -1;
@@ -252,6 +268,10 @@ static int do_restore(struct rst *x, struct err *e)
 		x->pid = pid;
 	if (x->pid <= 0)
 		return err_set(e, EPROTO, "criu restored no process");
+	if (x->criu_makes_cgroup &&
+	    (cgroup_create(x->cg, e) < 0 ||
+	     cgroup_apply_linux(x->cg, x->config->has_linux ? l : NULL, e) < 0))
+		return -1;
 	/* The mount point only mattered to criu. */
 	umount2(x->criu_root, MNT_DETACH);
 	rmdir(x->criu_root);
