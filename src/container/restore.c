@@ -244,6 +244,11 @@ static int do_restore(struct rst *x, struct err *e)
 		return err_sys(e, "mkdir %s", x->criu_root);
 	if (mount(x->rootfs, x->criu_root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return err_sys(e, "bind %s on %s", x->rootfs, x->criu_root);
+	/* criu binds the container's root from this mount, flags included: root.readonly
+	 * would otherwise come back writable. */
+	if (x->config->root_readonly &&
+	    mount(NULL, x->criu_root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+		return err_sys(e, "make %s read-only", x->criu_root);
 	const struct oci_linux *l = &x->config->linux_;
 	/* --manage-cgroups-mode strict: criu makes the cgroups and refuses existing ones; the
 	 * config's resources then go on top. Otherwise the cgroup exists first, with its
