@@ -8,8 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/magic.h>
-#include <linux/openat2.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,10 +18,10 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "linux/procfs.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
@@ -38,32 +36,6 @@ static bool config_has_ns(const struct oci_config *c, enum oci_ns_type t)
 		if (c->linux_.namespaces[i].type == t)
 			return true;
 	return false;
-}
-
-/* Open a file below proc_fd without following a symlink to elsewhere or crossing a mount:
- * a file in the container's /proc that something has been mounted over (a writable file
- * redirected to a host one, as in the runc 2025 procfs write-redirect advisories,
- * CVE-2025-52881) fails with EXDEV instead of receiving our write. */
-static int proc_open_beneath(int proc_fd, const char *rel, int flags)
-{
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd = (int)syscall(SYS_openat2, proc_fd, rel, &how, sizeof how);
-	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
-		return fd;
-	/* openat2 is missing (< 5.6) or filtered by a seccomp profile: the caller verified
-	 * proc_fd, O_NOFOLLOW refuses a symlinked final component, and the file must at least
-	 * be on a procfs (an overmount from another procfs is not caught here). */
-	fd = openat(proc_fd, rel, flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
-	struct statfs sfs;
-	if (fd >= 0 && (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)) {
-		close(fd);
-		errno = EXDEV;
-		return -1;
-	}
-	return fd;
 }
 
 /* One write(2): sysctl and oom_score_adj parse the whole value from a single write. */
@@ -176,7 +148,7 @@ static int sysctl_write(int proc_fd, const struct oci_kv *kv, struct err *e)
 	for (char *p = path; *p; p++)
 		if (*p == '.')
 			*p = '/';
-	_cleanup_close_ int fd = proc_open_beneath(proc_fd, path, O_WRONLY);
+	_cleanup_close_ int fd = procfs_open_beneath(proc_fd, path, O_WRONLY);
 	/* runc writes sysctls before it applies readonlyPaths, which usually hold /proc/sys:
 	 * a bind mount there is either that ordering mistake or an attack. */
 	if (fd < 0 && errno == EXDEV)
@@ -208,7 +180,7 @@ int process_set_oom_score_adj(int proc_fd, int value, struct err *e)
 	char buf[32];
 	int n = snprintf(buf, sizeof buf, "%d", value);
 	/* "self" is an ordinary (not magic) link to our pid in this procfs: allowed beneath. */
-	_cleanup_close_ int fd = proc_open_beneath(proc_fd, "self/oom_score_adj", O_WRONLY);
+	_cleanup_close_ int fd = procfs_open_beneath(proc_fd, "self/oom_score_adj", O_WRONLY);
 	if (fd < 0)
 		return err_sys(e, "process.oomScoreAdj: open /proc/self/oom_score_adj");
 	if (write_all_once(fd, buf, (size_t)n) < 0)

@@ -365,6 +365,21 @@ def test_custom_masked_paths(runtime, bundle):
     assert "user:x:1000" in passwd
 
 
+def test_masked_directory_is_read_only(runtime, bundle):
+    """A masked directory gets an empty read-only tmpfs: nothing can be written into it,
+    even by root on a writable rootfs (a writable one would be a place to plant files)."""
+    bundle.writable()
+    bundle.linux["maskedPaths"] = ["/home"]
+    r = runtime.sh(bundle, "touch /home/planted; echo rc=$?; mkdir /home/d; echo rc=$?; "
+                           "grep ' /home ' /proc/self/mountinfo; touch /etc/ok && echo root-rw")
+    assert r.rc == 0, r
+    assert r.err.count("Read-only file system") == 2, r
+    assert r.out.count("rc=1") == 2, r
+    mi = mountinfo(r.out)
+    assert mi["/home"]["fstype"] == "tmpfs" and "ro" in mi["/home"]["opts"], mi
+    assert "root-rw" in r.out
+
+
 def test_masked_path_missing_is_ignored(runtime, bundle):
     bundle.linux["maskedPaths"] = ["/does/not/exist"]
     assert run_ok(runtime, bundle, "echo fine") == "fine\n"

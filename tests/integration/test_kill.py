@@ -1,6 +1,7 @@
 """`kill`: signal names and numbers, the default signal, --all, errors."""
 
 import os
+import random
 
 import pytest
 
@@ -144,3 +145,67 @@ def test_kill_signal_zero(runtime, bundle, container_id):
     cid, pid = runtime.start_detached(bundle, "sleep", "60", cid=container_id)
     runtime.kill(cid, "0").ok()
     assert pid_alive(pid) and runtime.status(cid) == "running"
+
+
+# ---------------------------------------------------------------- escaped processes
+
+def _same_cgroup(pid, cgroup_text):
+    try:
+        with open("/proc/%d/cgroup" % pid) as f:
+            return f.read() == cgroup_text
+    except OSError:
+        return False
+
+
+def _in_cgroup_of(init_pid, cmdline):
+    """Live pids in init_pid's cgroups (every hierarchy alike) running cmdline."""
+    with open("/proc/%d/cgroup" % init_pid) as f:
+        text = f.read()
+    return [int(e) for e in os.listdir("/proc") if e.isdigit() and int(e) != init_pid
+            and _same_cgroup(int(e), text) and _cmdline(int(e)) == cmdline
+            and pid_alive(int(e))]
+
+
+def _ppid(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+def _start_with_escaped(runtime, bundle, cid):
+    """A container without a pid namespace whose shell leaves an orphan behind, then becomes
+    the init (exec sleep): the orphan is reparented out of the init's tree (to the host's
+    init or a subreaper), so only the cgroup still says it belongs to the container. The
+    sleep lengths are unique to this test run, and the orphan is found by its cgroup."""
+    n = random.randrange(100000, 900000)
+    bundle.remove_namespace("pid")
+    bundle.sh("(sleep %d &); exec sleep %d" % (n, n + 1))
+    runtime.create(cid, bundle).ok()
+    runtime.start(cid).ok()
+    init = runtime.state(cid)["pid"]
+    wait_for(lambda: _cmdline(init) == b"sleep\x00%d\x00" % (n + 1), what="init exec'd sleep")
+    orphans = wait_for(lambda: _in_cgroup_of(init, b"sleep\x00%d\x00" % n),
+                       what="the orphaned sleep in the container's cgroup")
+    assert len(orphans) == 1 and _ppid(orphans[0]) != init
+    return init, orphans[0]
+
+
+def test_kill_all_reaches_escaped_process(runtime, bundle, container_id):
+    init, orphan = _start_with_escaped(runtime, bundle, container_id)
+    runtime.cmd("kill", "--all", container_id, "KILL").ok()
+    wait_for(lambda: not pid_alive(orphan), what="the escaped process %d dead" % orphan)
+    wait_for(lambda: not pid_alive(init), what="init dead")
+    runtime.wait_status(container_id, "stopped")
+    runtime.delete(container_id).ok()
+
+
+@pytest.mark.parametrize("flags", [(), ("--force",)], ids=["delete", "delete-force"])
+def test_delete_kills_escaped_process(runtime, bundle, container_id, flags):
+    """The init dies alone (kill without --all); the escaped process outlives it, and
+    deleting the stopped container kills it so that its cgroup can go."""
+    init, orphan = _start_with_escaped(runtime, bundle, container_id)
+    runtime.kill(container_id, "KILL").ok()
+    runtime.wait_status(container_id, "stopped")
+    assert pid_alive(orphan)
+    runtime.delete(container_id, *flags).ok()
+    wait_for(lambda: not pid_alive(orphan), what="the escaped process %d dead" % orphan)
+    assert runtime.cmd("state", container_id).rc != 0

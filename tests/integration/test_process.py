@@ -118,6 +118,19 @@ def test_scheduler_deadline(runtime, bundle):
     assert got_policy == SCHED_POLICY["SCHED_DEADLINE"]
 
 
+@pytest.mark.parametrize("flags,child_nice", [(["SCHED_FLAG_RESET_ON_FORK"], 0), ([], -5)])
+def test_scheduler_reset_on_fork(runtime, bundle, flags, child_nice):
+    """scheduler.flags reach sched_setattr: with SCHED_FLAG_RESET_ON_FORK a child of a
+    process with a negative nice starts at nice 0 (sched(7)); without it, it inherits -5.
+    The subshell is a forked child (the shell execs a last command in place: hence the
+    final true)."""
+    needs_newer_than_runc11(runtime)
+    bundle.process["scheduler"] = {"policy": "SCHED_OTHER", "nice": -5, "flags": flags}
+    out = run_ok(runtime, bundle, "cut -d' ' -f19 /proc/$$/stat; "
+                                  "(cut -d' ' -f19 /proc/self/stat); true")
+    assert [int(x) for x in out.split()] == [-5, child_nice], out
+
+
 def test_scheduler_invalid_is_refused(runtime, bundle):
     needs_newer_than_runc11(runtime)
     bundle.process["scheduler"] = {"policy": "SCHED_FIFO", "priority": 1000}

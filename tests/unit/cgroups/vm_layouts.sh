@@ -2,8 +2,9 @@
 # Run the cgroup live test on all three layouts in the throw-away v2 VM:
 #   /work/shared/tools/vmrun BUILD -- BUILD/../path/to/vm_layouts.sh BUILD
 # First as booted (v2); then the VM's cgroup2 is replaced by a systemd-style hybrid (v1
-# controllers on tmpfs plus cgroup2 at unified, which keeps hugetlb, rdma and misc), and last
-# the unified mount is dropped (v1). Never run this on a real host: it remounts /sys/fs/cgroup.
+# controllers, net_cls,net_prio included, on tmpfs plus cgroup2 at unified, which keeps
+# hugetlb, rdma and misc), and last the unified mount is dropped (v1). Never run this on a
+# real host: it remounts /sys/fs/cgroup.
 set -u
 B=${1:?build dir}/tests/unit/cgroups
 [ -e /sys/fs/cgroup/cgroup.controllers ] || { echo "not a cgroup v2 VM" >&2; exit 2; }
@@ -16,6 +17,10 @@ umount /sys/fs/cgroup && mount -t tmpfs -o mode=755 tmpfs /sys/fs/cgroup || exit
 for c in cpu cpuacct cpuset memory devices freezer blkio pids; do
 	mkdir /sys/fs/cgroup/$c && mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c || exit 2
 done
+# net_cls and net_prio exist only in v1 (the team's hosts do not mount them): co-mounted as
+# systemd does, so that linux.resources.network is applied and read back.
+mkdir /sys/fs/cgroup/net_cls,net_prio &&
+	mount -t cgroup -o net_cls,net_prio cgroup /sys/fs/cgroup/net_cls,net_prio || exit 2
 mkdir /sys/fs/cgroup/systemd /sys/fs/cgroup/unified
 mount -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd || exit 2
 mount -t cgroup2 cgroup2 /sys/fs/cgroup/unified || exit 2

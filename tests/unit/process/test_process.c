@@ -16,6 +16,7 @@
 
 #include <seccomp.h>
 
+#include "linux/lsm.h"
 #include "linux/process.h"
 #include "tests/unit/unit.h"
 #include "tests/unit/process/child.h"
@@ -386,6 +387,50 @@ static void test_sysctl_overmount(void)
 	free(r);
 }
 
+/* The LSM attribute files (linux/lsm.c) go through the same verified open: another procfs
+ * file (a writable sysctl here) bound over /proc/thread-self/attr/exec would pass an
+ * "is it procfs" check and swallow the label, leaving the process unconfined
+ * (CVE-2019-16884, CVE-2025-52881 class). The open must fail with EXDEV instead. */
+static void child_lsm_overmount(FILE *out)
+{
+	static const char *attrs[] = { "/proc/thread-self/attr/apparmor/exec",
+				       "/proc/thread-self/attr/exec" };
+	if (unshare(CLONE_NEWNS | CLONE_NEWUTS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    setdomainname("before", 6) < 0) {
+		fprintf(out, "setup failed: %s\n", strerror(errno));
+		return;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		if (access(attrs[i], F_OK) < 0)
+			continue;   /* no AppArmor directory on this kernel */
+		if (mount("/proc/sys/kernel/domainname", attrs[i], NULL, MS_BIND, NULL) < 0) {
+			fprintf(out, "bind over %s failed: %s\n", attrs[i], strerror(errno));
+			return;
+		}
+	}
+	struct oci_process p = { .apparmor_profile = "ocirun-test" };
+	struct err e = { 0 };
+	report_rc(out, lsm_apply(&p, &e), &e);
+	struct oci_process q = { .selinux_label = "system_u:system_r:ocirun_t:s0" };
+	report_rc(out, lsm_apply(&q, &e), &e);
+	fprintf(out, "domainname=");
+	report_file(out, "/proc/sys/kernel/domainname");
+}
+
+static void test_lsm_overmount(void)
+{
+	SKIP_UNLESS_ROOT();
+	char *r = run_in_child(child_lsm_overmount);
+	CHECK_LINE(r, "err=process.apparmorProfile: open /proc/thread-self/attr/exec: a mount point "
+		      "is on the way (an over-mounted procfs file is refused): Invalid cross-device link");
+	CHECK_LINE(r, "err=process.selinuxLabel: open /proc/thread-self/attr/exec: a mount point "
+		      "is on the way (an over-mounted procfs file is refused): Invalid cross-device link");
+	CHECK(!has_line(r, "rc=0"));
+	CHECK_LINE(r, "domainname=before");
+	free(r);
+}
+
 /* Without openat2 (< 5.6, or a seccomp profile answering ENOSYS): plain openat, still
  * checked to land on a procfs. */
 static void child_sysctl_no_openat2(FILE *out)
@@ -601,6 +646,7 @@ int main(void)
 	RUN_TEST(test_sysctl_apply);
 	RUN_TEST(test_sysctl_overmount);
 	RUN_TEST(test_sysctl_no_openat2);
+	RUN_TEST(test_lsm_overmount);
 	RUN_TEST(test_oom_score_adj);
 	RUN_TEST(test_rlimits);
 	RUN_TEST(test_sched_attrs);

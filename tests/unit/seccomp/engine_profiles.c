@@ -1,10 +1,11 @@
-/* A compact version of Docker's default profile (moby profiles/seccomp/default.json): deny
- * by default with EPERM, a long allow list that includes names from other architectures'
+/* Compact versions of the engines' default profiles.
+ *
+ * Docker's (moby profiles/seccomp/default.json): deny by default with EPERM, a long allow list that includes names from other architectures'
  * tables and a name libseccomp does not know, personality allowed for a few personas,
  * clone allowed without namespace flags, clone3 answered ENOSYS so libc falls back to clone.
  * Added for the test: unshare and mount denied with the default's own errno (the rule is
  * redundant and skipped), and ptrace denied with a different errno. */
-#include "docker_profile.h"
+#include "engine_profiles.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -90,5 +91,48 @@ void docker_profile(struct oci_seccomp *s)
 		.n_architectures = ARRAY_LEN(archs) - 1,
 		.syscalls = rules,
 		.n_syscalls = ARRAY_LEN(rules),
+	};
+}
+
+/* Podman's (containers/common pkg/seccomp/seccomp.json) differs in what an unknown syscall
+ * gets: ENOSYS (defaultErrnoRet 38), so that programs probing for a newer syscall fall back,
+ * while a first rule denies a list of known, dangerous or obsolete ones with EPERM (errnoRet
+ * 1). The allow list is Docker's above. As the engine resolves its caps-dependent rules for a
+ * container without CAP_SYS_ADMIN: clone without namespace flags, clone3 ENOSYS, and mount,
+ * umount2 and unshare EPERM. Names of other architectures (bdflush, nice, vm86...) are part
+ * of the real list and must be skipped on x86_64. */
+static char *podman_denied[] = {
+	"bdflush", "io_pgetevents", "kexec_file_load", "kexec_load", "migrate_pages",
+	"move_pages", "nfsservctl", "nice", "oldfstat", "oldlstat", "oldolduname", "oldstat",
+	"olduname", "pciconfig_iobase", "pciconfig_read", "pciconfig_write", "sgetmask",
+	"ssetmask", "swapoff", "swapon", "sysfs", "uselib", "userfaultfd", "ustat", "vm86",
+	"vm86old", "vmsplice", NULL,
+};
+static char *podman_no_admin[] = { "mount", "umount2", "unshare", NULL };
+
+static struct oci_seccomp_syscall podman_rules[] = {
+	{ .names = podman_denied, .n_names = ARRAY_LEN(podman_denied) - 1,
+	  .action = OCI_SCMP_ERRNO, .has_errno_ret = true, .errno_ret = EPERM },
+	{ .names = allowed, .n_names = ARRAY_LEN(allowed) - 1, .action = OCI_SCMP_ALLOW },
+	{ .names = personality_name, .n_names = 1, .action = OCI_SCMP_ALLOW, .args = persona,
+	  .n_args = ARRAY_LEN(persona) },
+	{ .names = clone_name, .n_names = 1, .action = OCI_SCMP_ALLOW, .args = &clone_no_ns,
+	  .n_args = 1 },
+	{ .names = clone3_name, .n_names = 1, .action = OCI_SCMP_ERRNO, .has_errno_ret = true,
+	  .errno_ret = ENOSYS },
+	{ .names = podman_no_admin, .n_names = ARRAY_LEN(podman_no_admin) - 1,
+	  .action = OCI_SCMP_ERRNO, .has_errno_ret = true, .errno_ret = EPERM },
+};
+
+void podman_profile(struct oci_seccomp *s)
+{
+	*s = (struct oci_seccomp){
+		.default_action = OCI_SCMP_ERRNO,
+		.has_default_errno_ret = true,
+		.default_errno_ret = ENOSYS,
+		.architectures = archs,
+		.n_architectures = ARRAY_LEN(archs) - 1,
+		.syscalls = podman_rules,
+		.n_syscalls = ARRAY_LEN(podman_rules),
 	};
 }
