@@ -17,7 +17,7 @@ if [ "${SKIP_VM_TESTS:-0}" = 1 ]; then
 	echo "== cgroup v2 tests in a VM: SKIPPED (SKIP_VM_TESTS=1)"
 else
 	echo "== cgroup v2 tests in a VM (scripts/vm-tests.sh): cgroup, update, pause, events," \
-	     "lifecycle and kill integration tests, cgroup unit tests on v2/hybrid/v1"
+	     "lifecycle, kill and checkpoint integration tests, cgroup unit tests on v2/hybrid/v1"
 	scripts/vm-tests.sh build || { rc=1; echo "== cgroup v2 tests in a VM: FAILED"; }
 fi
 echo "== engines: podman and containerd with ocirun (tests/e2e)"
