@@ -11,7 +11,14 @@ B=${1:?build dir}/tests/unit/cgroups
 rc=0
 echo "== v2"; "$B/test_cgroup_live_asan" || rc=1
 "$B/test_cgroup_pure_asan" || rc=1
-# v1 controllers can be mounted only once v2 no longer delegates them.
+# v1 controllers can be mounted only once v2 no longer delegates them, which a child cgroup
+# that still enables one prevents: the integration tests that ran before may leave empty
+# ones behind (criu's restores create cgroups of their own), removed here deepest first.
+find /sys/fs/cgroup -mindepth 1 -type d | sort -r | while read -r d; do
+	rmdir "$d" 2>/dev/null && echo "vm_layouts: removed a leftover cgroup $d" >&2
+done
+left=$(find /sys/fs/cgroup -mindepth 1 -type d)
+[ -z "$left" ] || { echo "vm_layouts: cgroups still in use, layouts not switched:" $left >&2; exit 1; }
 echo "-cpuset -cpu -io -memory -pids -rdma -misc -hugetlb" > /sys/fs/cgroup/cgroup.subtree_control
 umount /sys/fs/cgroup && mount -t tmpfs -o mode=755 tmpfs /sys/fs/cgroup || exit 2
 for c in cpu cpuacct cpuset memory devices freezer blkio pids; do
