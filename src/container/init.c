@@ -27,6 +27,7 @@
 #include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/procfs.h"
+#include "linux/netdev.h"
 #include "linux/process.h"
 #include "linux/rootfs.h"
 #include "linux/safepath.h"
@@ -249,6 +250,9 @@ static int prepare(const struct init_args *a, char **exe, char ***env, struct er
 	if (!a->opts->no_new_keyring && join_session_keyring(a->opts->id, e) < 0)
 		return -1;
 	if (process_set_hostname(c, e) < 0)
+		return -1;
+	const struct oci_namespace *net = oci_config_namespace(c, OCI_NS_NETWORK);
+	if (net && !net->path && netdev_loopback_up(e) < 0)
 		return -1;
 	struct rootfs_ctx rc = { .config = c, .rootfs = a->rootfs, .bundle = a->bundle,
 				 .console_fd = -1, .no_pivot = a->opts->no_pivot,

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -336,5 +337,23 @@ int netdev_move_all(const struct oci_linux *l, int netns_fd, struct err *e)
 	for (size_t i = 0; i < l->n_net_devices; i++)
 		if (move_one(src, tgt, netns_fd, &l->net_devices[i], e) < 0)
 			return -1;
+	return 0;
+}
+
+int netdev_loopback_up(struct err *e)
+{
+	/* An ioctl, not netlink: the init runs this inside its memory cgroup, where a netlink
+	 * reply buffer on the stack would be charged to the container. */
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = { .ifr_name = "lo" };
+	if (fd < 0)
+		return err_sys(e, "bring lo up: socket");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return err_sys(e, "bring lo up: get flags");
+	if (ifr.ifr_flags & IFF_UP)
+		return 0;
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return err_sys(e, "bring lo up");
 	return 0;
 }

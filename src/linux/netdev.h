@@ -11,3 +11,5 @@
 int netdev_check(const struct oci_linux *l, struct err *e);
 /* Move every device of l->net_devices into the network namespace netns_fd. */
 int netdev_move_all(const struct oci_linux *l, int netns_fd, struct err *e);
+/* In a network namespace the container gets new: loopback up, as runc's init does. */
+int netdev_loopback_up(struct err *e);

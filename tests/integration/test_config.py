@@ -877,3 +877,11 @@ def test_cgroups_path(runtime, bundle, kind):
                 os.rmdir(d)
             except OSError:
                 pass
+
+
+def test_loopback_up_in_new_network_namespace(runtime, bundle):
+    """A network namespace the container gets new has lo up (runc's init does it too), so
+    that services inside can talk over 127.0.0.1 without CAP_NET_ADMIN."""
+    r = runtime.run_in(bundle, "cat", "/sys/class/net/lo/flags")
+    assert r.rc == 0, r
+    assert int(r.out.strip(), 16) & 0x1, r   # IFF_UP
