@@ -1,7 +1,8 @@
 #!/bin/bash
 # Install, build, and run every test: C unit tests (plain and ASan/UBSan), then the
 # integration tests on real containers (in parallel, each with a timeout), then the cgroup
-# tests again on cgroup v2, in a VM (scripts/vm-tests.sh, about 8 minutes; SKIP_VM_TESTS=1
+# tests again on cgroup v2, and the checkpoint/restore tests, in VMs (scripts/vm-tests.sh,
+# about 11 minutes; SKIP_VM_TESTS=1
 # leaves them out), then podman and containerd running their containers with ocirun
 # (tests/e2e). Arguments go to the host's pytest run.
 set -euo pipefail
