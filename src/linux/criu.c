@@ -243,6 +243,16 @@ static void child(const char *criu_path, int sk, int report, const struct criu_h
 	child_fail(report, &e);
 }
 
+static void session_end(struct session *s)
+{
+	closep(&s->sk);
+	closep(&s->report);
+	if (s->pid > 0)
+		while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	s->pid = 0;
+}
+
 static int session_start(struct session *s, const char *criu_path, const struct criu_hooks *h,
 			 struct err *e)
 {
@@ -268,28 +278,19 @@ static int session_start(struct session *s, const char *criu_path, const struct 
 	s->sk = sv[0];
 	s->pid = pid;
 	s->report = rp[0];
-	return 0;
-}
-
-/* Why the child did not get to run criu, if it did not: its message up to EOF (the exec). */
-static int session_child_error(struct session *s, struct err *e)
-{
+	/* Wait for the exec (EOF: the pipe was O_CLOEXEC) or the child's reason it failed, so a
+	 * missing binary is named instead of surfacing as EPIPE on the first request. */
 	char buf[ERR_MSG_MAX];
-	ssize_t n = read(s->report, buf, sizeof buf - 1);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	return err_plain(e, 0, "%s", buf);
-}
-
-static void session_end(struct session *s)
-{
-	closep(&s->sk);
-	closep(&s->report);
-	if (s->pid > 0)
-		while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	s->pid = 0;
+	ssize_t n;
+	while ((n = read(s->report, buf, sizeof buf - 1)) < 0 && errno == EINTR)
+		;
+	if (n > 0) {
+		buf[n] = 0;
+		err_plain(e, 0, "%s", buf);
+		session_end(s);
+		return -1;
+	}
+	return 0;
 }
 
 static int send_req(int sk, const CriuReq *req, struct err *e)
@@ -396,18 +397,13 @@ int criu_rpc(const char *criu_path, CriuReqType type, struct criu_opts *o,
 	if (session_start(&s, criu_path ? criu_path : "criu", h, e) < 0)
 		return -1;
 	int r = send_req(s.sk, &req, e);
-	bool first = true;
 	while (r == 0) {
 		CriuResp *resp = NULL;
 		int fd = -1;
 		if (recv_resp(s.sk, &resp, &fd, e) < 0) {
-			/* The child never ran criu, or criu died: say which. */
-			if (first)
-				session_child_error(&s, e);
 			r = -1;
 			break;
 		}
-		first = false;
 		if (resp->type == CRIU_REQ_TYPE__NOTIFY) {
 			r = notify(s.sk, resp->notify, fd, h, e);
 			lib.criu_resp__free_unpacked(resp, NULL);
@@ -449,9 +445,7 @@ int criu_version(const char *criu_path, struct err *e)
 	CriuResp *resp = NULL;
 	int fd = -1;
 	if (send_req(s.sk, &req, e) == 0) {
-		if (recv_resp(s.sk, &resp, &fd, e) < 0) {
-			session_child_error(&s, e);
-		} else {
+		if (recv_resp(s.sk, &resp, &fd, e) == 0) {
 			closep(&fd);
 			if (resp->success && resp->version)
 				v = resp->version->major_number * 10000 +
