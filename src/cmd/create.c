@@ -15,6 +15,7 @@ static int run(struct global *g, int argc, char **argv)
 	if (container_create(&g->rt, &o, &cr, &e) < 0)
 		return cmd_fail(&e);
 	state_clear(&cr.st);
+	oci_config_free(cr.config);
 	return 0;
 }
 

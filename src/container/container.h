@@ -36,6 +36,9 @@ struct created {
 	 * pipes (see linux/stdio.h), else -1. */
 	int stdio[3];
 	pid_t pid;
+	/* The parsed config: `run` hands it to start and delete for their hooks instead of
+	 * parsing the stored copy twice more. The caller frees it. */
+	struct oci_config *config;
 };
 
 int container_create(const struct runtime_opts *rt, const struct create_opts *o,

@@ -586,6 +586,8 @@ int container_create(const struct runtime_opts *rt, const struct create_opts *o,
 		out->pty_master = x.pty_master;
 		for (int i = 0; i < 3; i++)
 			out->stdio[i] = steal_fd(&x.pipes.parent[i]);
+		out->config = x.config;
+		x.config = NULL;
 		cgroup_free(x.cg);
 	}
 	ns_plan_close(&x.plan);

@@ -79,6 +79,12 @@ static void run_poststop(const struct container_state *st, const struct oci_conf
 
 int container_delete(const struct runtime_opts *rt, const char *id, bool force, struct err *e)
 {
+	return container_delete_parsed(rt, id, force, NULL, e);
+}
+
+int container_delete_parsed(const struct runtime_opts *rt, const char *id, bool force,
+			    const struct oci_config *parsed, struct err *e)
+{
 	if (container_validate_id(id, e) < 0)
 		return -1;
 	_cleanup_close_ int lock = store_lock(rt->root, id, e);
@@ -102,7 +108,8 @@ int container_delete(const struct runtime_opts *rt, const char *id, bool force, 
 		state_clear(&st);
 		return -1;
 	}
-	struct oci_config *c = load_config_copy(rt->root, id);
+	struct oci_config *loaded = parsed ? NULL : load_config_copy(rt->root, id);
+	const struct oci_config *c = parsed ? parsed : loaded;
 	struct cgroup *cg = NULL;
 	if (cgroup_open(st.cgroup_path, &cg, e) < 0)
 		log_warn("delete %s: %s", id, e->msg);
@@ -112,7 +119,7 @@ int container_delete(const struct runtime_opts *rt, const char *id, bool force, 
 		log_warn("delete %s: init %d did not exit", id, (int)st.pid);
 	cgroup_free(cg);
 	run_poststop(&st, c);
-	oci_config_free(c);
+	oci_config_free(loaded);
 	state_clear(&st);
 	return 0;
 }

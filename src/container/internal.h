@@ -55,6 +55,9 @@ void container_teardown(const char *root, const char *id, pid_t pid, struct cgro
 			bool kill_cgroup);
 /* Wait until pid is gone (not our child: pidfd poll), up to timeout_ms. */
 int wait_pid_gone(pid_t pid, unsigned long long start_time, int timeout_ms);
+/* delete with the config already parsed (run), or NULL to load the stored copy. */
+int container_delete_parsed(const struct runtime_opts *rt, const char *id, bool force,
+			    const struct oci_config *parsed, struct err *e);
 /* A wait status as a shell reports it: the exit code, 128 + the signal, else 255. */
 int exit_code_of(int status);
 /* Release the exec fifo: the init execs the user process. */

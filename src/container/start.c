@@ -66,13 +66,14 @@ static int await_exec(int fd, struct err *e)
  * A failure is an error that stops the container (the spec's lifecycle step 9; runc 1.1
  * also fails and kills it, though it runs poststart during create). */
 static int run_poststart(const struct runtime_opts *rt, const struct container_state *st,
-			 struct err *e)
+			 const struct oci_config *parsed, struct err *e)
 {
 	char path[PATH_MAX];
-	struct oci_config *c = NULL;
-	if (store_path(path, sizeof path, rt->root, st->id, CONFIG_COPY, e) < 0 ||
-	    oci_config_load(path, &c, e) < 0)
+	struct oci_config *loaded = NULL;
+	if (!parsed && (store_path(path, sizeof path, rt->root, st->id, CONFIG_COPY, e) < 0 ||
+			oci_config_load(path, &loaded, e) < 0))
 		return err_wrap(e, "poststart hooks");
+	const struct oci_config *c = parsed ? parsed : loaded;
 	int r = 0;
 	if (c->hooks.poststart.n) {
 		_cleanup_free_ char *state = NULL;
@@ -80,7 +81,7 @@ static int run_poststart(const struct runtime_opts *rt, const struct container_s
 		if (r == 0)
 			r = hooks_run(&c->hooks.poststart, "poststart", state, e);
 	}
-	oci_config_free(c);
+	oci_config_free(loaded);
 	if (r < 0) {
 		struct err ke;
 		if (container_kill(rt, st->id, SIGKILL, true, &ke) < 0)
@@ -90,8 +91,9 @@ static int run_poststart(const struct runtime_opts *rt, const struct container_s
 	return r;
 }
 
+/* config: the parsed config if the caller has it (run), else NULL: the stored copy. */
 static int start_locked(const struct runtime_opts *rt, const struct container_state *st,
-			struct err *e)
+			const struct oci_config *config, struct err *e)
 {
 	switch (st->status) {
 	case STATUS_CREATED:
@@ -121,7 +123,7 @@ static int start_locked(const struct runtime_opts *rt, const struct container_st
 		if (r < 0)
 			return -1;
 	}
-	return run_poststart(rt, st, e);
+	return run_poststart(rt, st, config, e);
 }
 
 /* NOTIFY_SOCKET: bind the container's socket before its process can run. *sock stays -1
@@ -167,7 +169,7 @@ int container_start(const struct runtime_opts *rt, const char *id, struct err *e
 	_cleanup_close_ int nsock = -1;
 	int r = st.status == STATUS_CREATED ? notify_open(rt, id, &nsock, e) : 0;
 	if (r == 0)
-		r = start_locked(rt, &st, e);
+		r = start_locked(rt, &st, NULL, e);
 	/* The wait for READY may be long: other commands need the state meanwhile. */
 	closep(&lock);
 	lock = -1;
@@ -256,7 +258,7 @@ int container_run(const struct runtime_opts *rt, const struct create_opts *o, bo
 	if (pty >= 0)
 		terminal_inherit_size(pty);
 	if (r == 0)
-		r = start_locked(rt, &cr.st, e);
+		r = start_locked(rt, &cr.st, cr.config, e);
 	if (r == 0)
 		notify_run(nsock, &cr, detach, &helper);
 	if (r == 0 && !detach) {
@@ -274,7 +276,8 @@ int container_run(const struct runtime_opts *rt, const struct create_opts *o, bo
 	notify_run_end(helper);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	struct err de;
-	if ((r < 0 || !detach) && !keep && container_delete(rt, cr.st.id, true, &de) < 0)
+	if ((r < 0 || !detach) && !keep &&
+	    container_delete_parsed(rt, cr.st.id, true, cr.config, &de) < 0)
 		log_warn("%s", de.msg);
 	/* Output still in the pipes; the container is gone (unless --keep: then anything
 	 * still writing is left behind after a second of silence). */
@@ -283,5 +286,6 @@ int container_run(const struct runtime_opts *rt, const struct create_opts *o, bo
 	if (r < 0)
 		err_wrap(e, "run '%s'", o->id);
 	state_clear(&cr.st);
+	oci_config_free(cr.config);
 	return r;
 }
