@@ -1,8 +1,9 @@
 #!/bin/bash
 # Install what building and testing ocirun needs (Debian 12, as root). Quiet unless it fails.
 set -euo pipefail
+# iptables: criu saves and restores a network namespace with iptables-save/-restore.
 pkgs=(meson ninja-build gcc pkg-config libjansson-dev libseccomp-dev libcap-dev nettle-dev
-      criu libprotobuf-c-dev
+      criu libprotobuf-c-dev iptables
       busybox-static python3 python3-pytest python3-pytest-timeout python3-pytest-xdist
       python3-jsonschema iproute2 procps util-linux)
 missing=()
