@@ -7,7 +7,7 @@
 #      remounts the VM's /sys/fs/cgroup, so it comes last);
 # then boots a second VM for the checkpoint/restore tests (test_checkpoint*.py: criu cannot
 # start on the host's kernel, `criu check` passes in the VM). With VM_TEST_FILTER set, one
-# boot runs that selection and the layout tests.
+# boot runs that selection, and the layout tests unless the selection names checkpoint tests.
 # The VM emulates in software (10-30x slower than the host): few boots, and a generous
 # per-test timeout.
 #
@@ -65,7 +65,9 @@ boot() {
 		bash "$vmrun" "$PWD" -- bash scripts/vm-tests.sh --in-vm "$build" "$@" || rc=1
 }
 if [ -n "$filter" ]; then
-	boot "$filter" "$per_test" 1 "$@"
+	layouts=1
+	case $filter in *checkpoint*) layouts=0 ;; esac
+	boot "$filter" "$per_test" "$layouts" "$@"
 else
 	boot "$main_filter" "$per_test" 1 "$@"
 	boot "$ckpt_filter" "$per_test" 0 "$@"
