@@ -1,5 +1,4 @@
-/* CRIU's swrk RPC with libcriu's message code loaded at run time; see criu.h. */
-#include <dlfcn.h>
+/* CRIU's swrk RPC with the message code of libcriu.a; see criu.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -14,54 +13,6 @@
 #include "linux/criu.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
-
-#define LIBCRIU "libcriu.so.2"
-
-/* The protobuf-c functions of rpc.proto that libcriu exports. */
-#define CRIU_SYMS(X)                                                                      \
-	X(void, criu_opts__init, (CriuOpts *))                                            \
-	X(void, criu_page_server_info__init, (CriuPageServerInfo *))                      \
-	X(void, ext_mount_map__init, (ExtMountMap *))                                     \
-	X(void, cgroup_root__init, (CgroupRoot *))                                        \
-	X(void, inherit_fd__init, (InheritFd *))                                          \
-	X(void, criu_features__init, (CriuFeatures *))                                    \
-	X(void, criu_req__init, (CriuReq *))                                              \
-	X(size_t, criu_req__get_packed_size, (const CriuReq *))                           \
-	X(size_t, criu_req__pack, (const CriuReq *, uint8_t *))                           \
-	X(CriuResp *, criu_resp__unpack, (ProtobufCAllocator *, size_t, const uint8_t *)) \
-	X(void, criu_resp__free_unpacked, (CriuResp *, ProtobufCAllocator *))
-
-static struct {
-	void *dl;
-	char why[256];
-#define X(ret, name, args) ret(*name) args;
-	CRIU_SYMS(X)
-#undef X
-} lib;
-
-int criu_lib_load(struct err *e)
-{
-	if (lib.dl)
-		return 0;
-	if (lib.why[0])
-		return err_set(e, ENOENT, "CRIU support is unavailable: %s", lib.why);
-	void *dl = dlopen(LIBCRIU, RTLD_NOW | RTLD_LOCAL);
-	if (!dl) {
-		snprintf(lib.why, sizeof lib.why, "%s (install Debian's criu package)", dlerror());
-		return err_set(e, ENOENT, "CRIU support is unavailable: %s", lib.why);
-	}
-#define X(ret, name, args)                                                                \
-	lib.name = (ret(*) args)dlsym(dl, #name);                                         \
-	if (!lib.name) {                                                                  \
-		snprintf(lib.why, sizeof lib.why, "%s lacks %s", LIBCRIU, #name);         \
-		dlclose(dl);                                                              \
-		return err_set(e, ENOENT, "CRIU support is unavailable: %s", lib.why);    \
-	}
-	CRIU_SYMS(X)
-#undef X
-	lib.dl = dl;
-	return 0;
-}
 
 /* criu_path as execvp would find it. */
 static bool find_binary(const char *criu_path, char *out, size_t len)
@@ -83,19 +34,14 @@ static bool find_binary(const char *criu_path, char *out, size_t len)
 
 bool criu_available(const char *criu_path, char *what, size_t len)
 {
-	struct err e;
 	char bin[4096];
 	criu_path = criu_path ? criu_path : "criu";
-	if (criu_lib_load(&e) < 0) {
-		snprintf(what, len, "unavailable: %s", lib.why);
-		return false;
-	}
 	if (!find_binary(criu_path, bin, sizeof bin)) {
 		snprintf(what, len, "unavailable: no %s binary (install Debian's criu package)",
 			 criu_path);
 		return false;
 	}
-	snprintf(what, len, "%s (%s)", bin, LIBCRIU);
+	snprintf(what, len, "%s", bin);
 	return true;
 }
 
@@ -103,11 +49,10 @@ bool criu_available(const char *criu_path, char *what, size_t len)
 
 int criu_opts_init(struct criu_opts *o, struct err *e)
 {
+	(void)e;
 	memset(o, 0, sizeof *o);
-	if (criu_lib_load(e) < 0)
-		return -1;
-	lib.criu_opts__init(&o->o);
-	lib.criu_page_server_info__init(&o->ps);
+	criu_opts__init(&o->o);
+	criu_page_server_info__init(&o->ps);
 	return 0;
 }
 
@@ -139,7 +84,7 @@ int criu_opts_add_ext_mount(struct criu_opts *o, const char *key, const char *va
 	ExtMountMap *m = calloc(1, sizeof *m);
 	if (!m)
 		return err_set(e, ENOMEM, "criu options");
-	lib.ext_mount_map__init(m);
+	ext_mount_map__init(m);
 	m->key = strdup(key);
 	m->val = strdup(val);
 	if (!m->key || !m->val) {
@@ -154,7 +99,7 @@ int criu_opts_add_cg_root(struct criu_opts *o, const char *ctrl, const char *pat
 	CgroupRoot *r = calloc(1, sizeof *r);
 	if (!r)
 		return err_set(e, ENOMEM, "criu options");
-	lib.cgroup_root__init(r);
+	cgroup_root__init(r);
 	r->ctrl = ctrl ? strdup(ctrl) : NULL;
 	r->path = strdup(path);
 	if ((ctrl && !r->ctrl) || !r->path) {
@@ -169,7 +114,7 @@ int criu_opts_add_inherit_fd(struct criu_opts *o, const char *key, int fd, struc
 	InheritFd *f = calloc(1, sizeof *f);
 	if (!f)
 		return err_set(e, ENOMEM, "criu options");
-	lib.inherit_fd__init(f);
+	inherit_fd__init(f);
 	f->fd = fd;
 	if (!(f->key = strdup(key))) {
 		free(f);
@@ -295,11 +240,11 @@ static int session_start(struct session *s, const char *criu_path, const struct 
 
 static int send_req(int sk, const CriuReq *req, struct err *e)
 {
-	size_t len = lib.criu_req__get_packed_size(req);
+	size_t len = criu_req__get_packed_size(req);
 	_cleanup_free_ uint8_t *buf = malloc(len ? len : 1);
 	if (!buf)
 		return err_set(e, ENOMEM, "criu request");
-	lib.criu_req__pack(req, buf);
+	criu_req__pack(req, buf);
 	if (send(sk, buf, len, MSG_NOSIGNAL) != (ssize_t)len)
 		return err_sys(e, "criu: send request");
 	return 0;
@@ -330,7 +275,7 @@ static int recv_resp(int sk, CriuResp **out, int *fd, struct err *e)
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
 			memcpy(fd, CMSG_DATA(c), sizeof *fd);
-	*out = lib.criu_resp__unpack(NULL, (size_t)n, buf);
+	*out = criu_resp__unpack(NULL, (size_t)n, buf);
 	if (!*out) {
 		closep(fd);
 		return err_set(e, EBADMSG, "criu: malformed response");
@@ -347,7 +292,7 @@ static int notify(int sk, const CriuNotify *n, int fd, const struct criu_hooks *
 	else if (fd >= 0)
 		close(fd);
 	CriuReq ack;
-	lib.criu_req__init(&ack);
+	criu_req__init(&ack);
 	ack.type = CRIU_REQ_TYPE__NOTIFY;
 	ack.has_notify_success = true;
 	ack.notify_success = r == 0;
@@ -378,15 +323,13 @@ int criu_rpc(const char *criu_path, CriuReqType type, struct criu_opts *o,
 	     struct criu_features *features, const struct criu_hooks *h, pid_t *restored,
 	     struct err *e)
 {
-	if (criu_lib_load(e) < 0)
-		return -1;
 	CriuReq req;
-	lib.criu_req__init(&req);
+	criu_req__init(&req);
 	req.type = type;
 	req.opts = o ? &o->o : NULL;
 	CriuFeatures f;
 	if (features) {
-		lib.criu_features__init(&f);
+		criu_features__init(&f);
 		f.has_mem_track = f.mem_track = features->mem_track;
 		f.has_lazy_pages = f.lazy_pages = features->lazy_pages;
 		req.features = &f;
@@ -406,7 +349,7 @@ int criu_rpc(const char *criu_path, CriuReqType type, struct criu_opts *o,
 		}
 		if (resp->type == CRIU_REQ_TYPE__NOTIFY) {
 			r = notify(s.sk, resp->notify, fd, h, e);
-			lib.criu_resp__free_unpacked(resp, NULL);
+			criu_resp__free_unpacked(resp, NULL);
 			continue;
 		}
 		closep(&fd);
@@ -422,7 +365,7 @@ int criu_rpc(const char *criu_path, CriuReqType type, struct criu_opts *o,
 				features->lazy_pages = resp->features && resp->features->lazy_pages;
 			}
 		}
-		lib.criu_resp__free_unpacked(resp, NULL);
+		criu_resp__free_unpacked(resp, NULL);
 		break;
 	}
 	session_end(&s);
@@ -433,10 +376,8 @@ int criu_rpc(const char *criu_path, CriuReqType type, struct criu_opts *o,
 
 int criu_version(const char *criu_path, struct err *e)
 {
-	if (criu_lib_load(e) < 0)
-		return -1;
 	CriuReq req;
-	lib.criu_req__init(&req);
+	criu_req__init(&req);
 	req.type = CRIU_REQ_TYPE__VERSION;
 	struct session s = { .sk = -1, .report = -1 };
 	if (session_start(&s, criu_path ? criu_path : "criu", NULL, e) < 0)
@@ -453,7 +394,7 @@ int criu_version(const char *criu_path, struct err *e)
 				    (resp->version->has_sublevel ? resp->version->sublevel : 0);
 			else
 				fail_resp(resp, e);
-			lib.criu_resp__free_unpacked(resp, NULL);
+			criu_resp__free_unpacked(resp, NULL);
 		}
 	}
 	session_end(&s);

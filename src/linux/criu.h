@@ -1,5 +1,5 @@
-/* CRIU's RPC (`criu swrk`), with the protobuf message code of Debian's libcriu loaded at run
- * time (dlopen), so that ocirun builds and runs where criu is not installed.
+/* CRIU's RPC (`criu swrk`), with the protobuf message code of Debian's libcriu.a linked in;
+ * only checkpoint and restore need the criu binary.
  *
  * Why not libcriu's criu_local_* calls: its options object is opaque and lacks setters for
  * what runc's flags need (empty_ns, lazy_pages, status_fd), its notification callback takes
@@ -14,11 +14,8 @@
 
 #include "util/error.h"
 
-/* Load libcriu.so.2 once per process; 0 or -1 with why ("libcriu.so.2: cannot open ..."). */
-int criu_lib_load(struct err *e);
-/* Whether checkpoint and restore can work: libcriu loads and the criu binary (NULL: "criu"
- * on PATH) exists. what: "/usr/sbin/criu (libcriu.so.2)" or "unavailable: <why>", for
- * --version. Runs nothing. */
+/* Whether checkpoint and restore can work: the criu binary (NULL: "criu" on PATH) exists.
+ * what: "/usr/sbin/criu" or "unavailable: <why>", for --version. Runs nothing. */
 bool criu_available(const char *criu_path, char *what, size_t len);
 
 /* Options under construction: the message plus the arrays and strings it points to, all

@@ -98,9 +98,9 @@ def test_values_true_to_this_build(runtime, features):
     assert lx["mountExtensions"] == {"idmap": {"enabled": True}}
     assert lx["netDevices"] == {"enabled": True}
     ann = features["annotations"]
-    # libcriu loads and a criu binary is on PATH (scripts/deps.sh installs Debian's criu).
-    has_criu = shutil.which("criu") is not None and os.path.exists(
-        "/usr/lib/x86_64-linux-gnu/libcriu.so.2")
+    # A criu binary is on PATH (scripts/deps.sh installs Debian's criu); the message code is
+    # linked in.
+    has_criu = shutil.which("criu") is not None
     assert ann["org.opencontainers.runc.checkpoint.enabled"] == ("true" if has_criu else "false")
     assert "potentiallyUnsafeConfigAnnotations" not in features
 
