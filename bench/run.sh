@@ -322,28 +322,44 @@ memprobe() {
 	timeout -k 2 30 $W "$bin" --root "$r" delete --force "bench-$rt-mem" >/dev/null 2>&1 || true
 	return $rc
 }
-# memsearch RT: binary search in 4 KiB pages between 64 KiB and 64 MiB; prints bytes.
+# memmajority RT BYTES: two of three runs succeed (a chance failure far above the threshold
+# must not send the binary search into the upper half for good).
+memmajority() {
+	local ok=0 k
+	for ((k = 0; k < 3 && ok < 2 && k - ok < 2; k++)); do
+		memprobe "$1" "$2" && ok=$((ok + 1))
+	done
+	[ $ok -ge 2 ]
+}
+# memfive RT BYTES: five runs in a row succeed.
+memfive() {
+	local k
+	for ((k = 0; k < 5; k++)); do memprobe "$1" "$2" || return 1; done
+}
+# memsearch RT: the smallest limit, in 4 KiB pages between 64 KiB and 64 MiB, under which
+# five runs in a row succeed; prints bytes. Near the threshold a run passes or fails by
+# chance (objects that are freed after an RCU grace period, the page tables of a
+# randomised address layout): a binary search on majorities finds the region, then 4 KiB
+# steps up until five in a row pass, then down while five in a row still pass (so that an
+# unlucky probe above the threshold does not stand as the result).
 memsearch() {
 	local rt=$1 lo=16 hi=16384 mid tries
 	if memprobe "$rt" $((lo * 4096)); then echo $((lo * 4096)); return; fi
 	memprobe "$rt" $((hi * 4096)) || return 1
 	while [ $((hi - lo)) -gt 1 ]; do
 		mid=$(( (lo + hi) / 2 ))
-		if memprobe "$rt" $((mid * 4096)); then hi=$mid; else lo=$mid; fi
+		if memmajority "$rt" $((mid * 4096)); then hi=$mid; else lo=$mid; fi
 	done
-	# confirm: five more runs in a row must succeed at the limit found; step up by 4 KiB
-	# while one fails. Near the threshold a run passes or fails by chance (objects that
-	# are freed after an RCU grace period, the page tables of a randomised address
-	# layout), and 64 KiB steps made such a chance a 30 % error.
-	local k
 	for ((tries = 0; tries < 64; tries++)); do
-		for ((k = 0; k < 5; k++)); do
-			memprobe "$rt" $((hi * 4096)) || break
-		done
-		if [ $k = 5 ]; then echo $((hi * 4096)); return; fi
+		memfive "$rt" $((hi * 4096)) && break
 		hi=$((hi + 1))
 	done
-	return 1
+	[ $tries -lt 64 ] || return 1
+	for ((tries = 0; tries < 32 && hi - 1 > 16; tries++)); do
+		memfive "$rt" $(((hi - 1) * 4096)) || break
+		hi=$((hi - 1))
+	done
+	echo $((hi * 4096))
 }
 
 t0=$(date +%s)
