@@ -173,6 +173,9 @@ def phases(res, summary):
             cur.append((m.group(1), float(m.group(2))))
         if not runs:
             continue
+        # The init's lines reach the log after the parent's "init-ready": order by time.
+        for r in runs:
+            r.sort(key=lambda p: p[1])
         names = [n for n, _ in max(runs, key=len)]
         deltas = {n: [] for n in names}
         for r in runs:
@@ -187,13 +190,14 @@ def phases(res, summary):
         for n in names:
             if deltas[n]:
                 out.append("  %-28s %7.2f" % (n, statistics.median(deltas[n])))
-        out.append("  %-28s %7.2f" % ("= init ready", statistics.median(ends)))
+        out.append("  %-28s %7.2f" % ("= " + names[-1], statistics.median(ends)))
         wall = os.path.join(res, "phases-%s.wall-us" % bundle)
         base = summary["scenarios"].get(scen, {}).get("baseline")
         if os.path.exists(wall) and base is not None:
             w = [int(x) / 1000 for x in open(wall).read().split()]
+            rest = "exit" if names[-1] == "deleted" else "start, wait, delete, exit"
             out.append("  %-28s %7.2f  (wall time of these runs minus the above and the"
-                       " wrapper's %.1f ms)" % ("start, wait, delete, exit",
+                       " wrapper's %.1f ms)" % (rest,
                                                 statistics.median(w) - base -
                                                 statistics.median(ends), base))
     if out:

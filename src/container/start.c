@@ -259,6 +259,7 @@ int container_run(const struct runtime_opts *rt, const struct create_opts *o, bo
 		terminal_inherit_size(pty);
 	if (r == 0)
 		r = start_locked(rt, &cr.st, cr.config, e);
+	log_phase("started");
 	if (r == 0)
 		notify_run(nsock, &cr, detach, &helper);
 	if (r == 0 && !detach) {
@@ -270,6 +271,7 @@ int container_run(const struct runtime_opts *rt, const struct create_opts *o, bo
 		else
 			r = container_wait_exit(sfd, cr.pid, &status, e);
 		*exit_status = exit_code_of(status);
+		log_phase("exited");
 	} else {
 		*exit_status = 0;
 	}
@@ -279,6 +281,7 @@ int container_run(const struct runtime_opts *rt, const struct create_opts *o, bo
 	if ((r < 0 || !detach) && !keep &&
 	    container_delete_parsed(rt, cr.st.id, true, cr.config, &de) < 0)
 		log_warn("%s", de.msg);
+	log_phase("deleted");
 	/* Output still in the pipes; the container is gone (unless --keep: then anything
 	 * still writing is left behind after a second of silence). */
 	stdio_drain(&pipes, 1000);
