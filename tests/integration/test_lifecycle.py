@@ -439,3 +439,18 @@ def test_global_root_spellings(runtime, bundle, container_id, style):
         argv = [runtime.path, style, runtime.root, "state", container_id]
     r = runtime.cmd(raw_argv=argv).ok()
     assert json.loads(r.out)["id"] == container_id
+
+
+def test_debug_logs_run_phases_in_order(runtime, bundle, container_id):
+    """`--debug run` logs when each phase ends, the init's included, through start, exit and
+    delete (what bench/run.sh's phases.txt reports); their times never go backwards."""
+    if runtime.is_runc:
+        pytest.skip("ocirun's --debug log")
+    bundle.set_args("true")
+    r = runtime.run(container_id, bundle, global_args=("--debug",)).ok()
+    times = dict(re.findall(r"phase ([a-z: -]+): ([0-9.]+) ms since start", r.err))
+    want = ["parse", "cgroup", "resources", "clone", "init: mounts", "init: pivot",
+            "init: seccomp", "init: identity", "init-ready", "started", "exited", "deleted"]
+    assert sorted(times) == sorted(want), r.err
+    got = [float(times[p]) for p in want]
+    assert got == sorted(got), list(zip(want, got))
