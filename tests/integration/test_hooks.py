@@ -103,6 +103,27 @@ def marker_script(hooks):
 
 
 @pytest.mark.runc_differs
+def test_run_runs_every_hook_once_in_order(runtime, bundle, hooks, container_id):
+    """`run` (create, start, wait, delete in one process; ocirun's start and delete use the
+    config that create parsed) runs each of the six kinds once, in the spec's order, with
+    the status of its phase."""
+    hooks.record_all()
+    bundle.sh("true")
+    runtime.run(container_id, bundle).ok()
+    if runtime.is_runc:
+        assert hooks.order() == ["prestart", "createRuntime", "createContainer", "poststart",
+                                 "startContainer", "poststop"]
+    else:
+        assert hooks.order() == KINDS
+    want = {"prestart": "creating", "createRuntime": "creating", "createContainer": "creating",
+            "startContainer": "created", "poststart": "created" if runtime.is_runc else "running",
+            "poststop": "stopped"}
+    for kind in KINDS:
+        st = hooks.state(kind)
+        assert (st["id"], st["status"]) == (container_id, want[kind]), (kind, st)
+
+
+@pytest.mark.runc_differs
 def test_order_and_state_per_phase(runtime, bundle, hooks, container_id):
     bundle.config["annotations"] = {"org.example.hooks": "yes"}
     hooks.record_all()
