@@ -11,7 +11,11 @@ import pytest
 import cgutil
 from conftest import read_text, wait_for
 
-OOM_SCRIPT = "sleep 0.5; dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 1000"
+# Outgrows a 32 MiB limit once /tmp/go exists: the test creates it when events is watching (an
+# OOM before that is not an event; on the emulated VM, starting events took over the 0.5 s
+# that a fixed sleep used to give it).
+OOM_SCRIPT = ("while [ ! -e /tmp/go ]; do sleep 0.05; done; "
+              "dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 1000")
 
 
 def stats(runtime, cid):
@@ -244,8 +248,12 @@ def test_oom_event(runtime, bundle, streams):
     """A container that outgrows its memory limit is OOM-killed, and events says so."""
     bundle.linux["resources"] = {"memory": {"limit": 32 << 20, "swap": 32 << 20}}
     cid, pid = runtime.start_detached(bundle, "sh", "-c", OOM_SCRIPT)
-    s = streams(runtime, cid, "--interval", "60s")
-    wait_for(lambda: s.of_type("oom"), timeout=20, what="an oom event")
+    s = streams(runtime, cid, "--interval", "200ms")
+    # The first stats event comes after the OOM watch is set up.
+    wait_for(lambda: s.of_type("stats"), timeout=30, what="a stats event")
+    with open(os.path.join(bundle.rootfs, "tmp", "go"), "w"):
+        pass
+    wait_for(lambda: s.of_type("oom"), timeout=30, what="an oom event")
     assert s.of_type("oom")[0] == {"type": "oom", "id": cid}
     # the kernel counted it
     if cgutil.V2:
