@@ -33,7 +33,6 @@
 #include "linux/terminal.h"
 #include "util/cleanup.h"
 #include "util/env.h"
-#include "util/fs.h"
 #include "util/log.h"
 
 #ifndef CLONE_NEWTIME
@@ -427,25 +426,7 @@ static int record_state(struct create_ctx *x, struct created *out, struct err *e
 		return err_set(e, ESRCH, "container init exited during create");
 	if (store_save(x->rt->root, st, e) < 0)
 		return -1;
-	if (x->o->pid_file) {
-		char buf[32];
-		int n = snprintf(buf, sizeof buf, "%d", (int)x->pid);
-		if (write_file_atomic(x->o->pid_file, buf, (size_t)n, 0644, e) < 0)
-			return err_wrap(e, "--pid-file");
-	}
-	return 0;
-}
-
-static int copy_config(struct create_ctx *x, struct err *e)
-{
-	char src[PATH_MAX + 16], dst[PATH_MAX];
-	_cleanup_free_ char *text = NULL;
-	size_t len;
-	snprintf(src, sizeof src, "%s/config.json", x->bundle);
-	if (store_path(dst, sizeof dst, x->rt->root, x->o->id, CONFIG_COPY, e) < 0 ||
-	    read_file_at(AT_FDCWD, src, &text, &len, e) < 0)
-		return -1;
-	return write_file_atomic(dst, text, len, 0600, e);
+	return x->o->pid_file ? pid_file_write(x->o->pid_file, x->pid, e) : 0;
 }
 
 /* Always: the device rules apply even without linux.resources, as runc does. */
@@ -492,7 +473,7 @@ static int do_create(struct create_ctx *x, struct created *out, struct err *e)
 		return -1;
 	close(dfd);
 	x->state_dir = true;
-	if (copy_config(x, e) < 0 || make_fifo(x, e) < 0)
+	if (store_copy_config(x->rt->root, x->o->id, x->bundle, e) < 0 || make_fifo(x, e) < 0)
 		return -1;
 	/* After the copy: exec gets the config's env, without NOTIFY_SOCKET (runc too). */
 	if (notify_host_socket() && notify_prepare(x->config, x->rt->root, x->o->id, e) < 0)

@@ -509,12 +509,8 @@ static int start_child(struct exec_ctx *x, int *pty, struct err *e)
 		r = sync_send(x->sock, SYNC_GO, 0, NULL, -1, e);
 	if (r == 0)
 		r = serve_exec(x, pty, e);
-	if (r == 0 && x->o->pid_file) {
-		char buf[32];
-		int n = snprintf(buf, sizeof buf, "%d", (int)x->child);
-		if ((r = write_file_atomic(x->o->pid_file, buf, (size_t)n, 0644, e)) < 0)
-			err_wrap(e, "--pid-file");
-	}
+	if (r == 0 && x->o->pid_file)
+		r = pid_file_write(x->o->pid_file, x->child, e);
 	if (r < 0 && x->child > 0) {
 		kill(x->child, SIGKILL);
 		waitpid(x->child, NULL, 0);

@@ -2,6 +2,7 @@
  * the runtime process, not a re-exec: it reads these args from its copy of our memory. */
 #pragma once
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -43,6 +44,9 @@ int container_bundle_open(const char *bundle_arg, char bundle[PATH_MAX], char ro
 /* The foreground wait of run and restore: signals from the signalfd (all blocked) go to pid,
  * until pid exits (*status from waitpid). */
 int container_wait_exit(int sfd, pid_t pid, int *status, struct err *e);
+/* Block every signal but the synchronous faults, for that wait's signalfd (*all) to read;
+ * *old gets the previous mask. */
+void relay_signals_block(sigset_t *all, sigset_t *old);
 
 /* Runs in the cloned child; returns only on failure, with the exit code. */
 int init_main(const struct init_args *a);
@@ -58,6 +62,8 @@ int wait_pid_gone(pid_t pid, unsigned long long start_time, int timeout_ms);
 /* delete with the config already parsed (run), or NULL to load the stored copy. */
 int container_delete_parsed(const struct runtime_opts *rt, const char *id, bool force,
 			    const struct oci_config *parsed, struct err *e);
+/* --pid-file: the pid in decimal, without a newline (as runc), written atomically. */
+int pid_file_write(const char *path, pid_t pid, struct err *e);
 /* A wait status as a shell reports it: the exit code, 128 + the signal, else 255. */
 int exit_code_of(int status);
 /* Release the exec fifo: the init execs the user process. */

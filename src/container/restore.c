@@ -173,13 +173,7 @@ static int record(struct rst *x, struct err *e)
 		return err_set(e, ESRCH, "the restored process exited at once");
 	if (store_save(x->rt->root, &st, e) < 0)
 		return -1;
-	if (x->o->pid_file) {
-		char buf[32];
-		int n = snprintf(buf, sizeof buf, "%d", (int)x->pid);
-		if (write_file_atomic(x->o->pid_file, buf, (size_t)n, 0644, e) < 0)
-			return err_wrap(e, "--pid-file");
-	}
-	return 0;
+	return x->o->pid_file ? pid_file_write(x->o->pid_file, x->pid, e) : 0;
 }
 
 static int check_terminal(const struct restore_opts *o, const struct oci_config *c,
@@ -193,18 +187,6 @@ static int check_terminal(const struct restore_opts *o, const struct oci_config 
 	if (o->console_socket && terminal_check_console_socket(o->console_socket, e) < 0)
 		return -1;
 	return 0;
-}
-
-static int copy_config(struct rst *x, struct err *e)
-{
-	char src[PATH_MAX + 16], dst[PATH_MAX];
-	_cleanup_free_ char *text = NULL;
-	size_t len;
-	snprintf(src, sizeof src, "%s/config.json", x->bundle);
-	if (store_path(dst, sizeof dst, x->rt->root, x->o->id, CONFIG_COPY, e) < 0 ||
-	    read_file_at(AT_FDCWD, src, &text, &len, e) < 0)
-		return -1;
-	return write_file_atomic(dst, text, len, 0600, e);
 }
 
 static int do_restore(struct rst *x, struct err *e)
@@ -237,7 +219,7 @@ static int do_restore(struct rst *x, struct err *e)
 		return -1;
 	close(dfd);
 	x->state_dir = true;
-	if (copy_config(x, e) < 0 ||
+	if (store_copy_config(x->rt->root, x->o->id, x->bundle, e) < 0 ||
 	    store_path(x->criu_root, sizeof x->criu_root, x->rt->root, o->id, CRIU_ROOT, e) < 0)
 		return -1;
 	if (mkdir(x->criu_root, 0755) < 0)
@@ -287,12 +269,7 @@ static int do_restore(struct rst *x, struct err *e)
 static int foreground(struct rst *x, int *exit_status, struct err *e)
 {
 	sigset_t all, old;
-	sigfillset(&all);
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGFPE);
-	sigdelset(&all, SIGILL);
-	sigprocmask(SIG_BLOCK, &all, &old);
+	relay_signals_block(&all, &old);
 	_cleanup_close_ int sfd = signalfd(-1, &all, SFD_CLOEXEC);
 	int status = 0, r;
 	if (sfd < 0)

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -18,6 +19,7 @@
 #include "linux/stdio.h"
 #include "linux/terminal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/log.h"
 
 int exec_fifo_release(const char *root, const char *id, struct err *e)
@@ -199,6 +201,25 @@ int container_wait_exit(int sfd, pid_t pid, int *status, struct err *e)
 	}
 }
 
+int pid_file_write(const char *path, pid_t pid, struct err *e)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof buf, "%d", (int)pid);
+	if (write_file_atomic(path, buf, (size_t)n, 0644, e) < 0)
+		return err_wrap(e, "--pid-file");
+	return 0;
+}
+
+void relay_signals_block(sigset_t *all, sigset_t *old)
+{
+	sigfillset(all);
+	sigdelset(all, SIGSEGV);
+	sigdelset(all, SIGBUS);
+	sigdelset(all, SIGFPE);
+	sigdelset(all, SIGILL);
+	sigprocmask(SIG_BLOCK, all, old);
+}
+
 int exit_code_of(int status)
 {
 	if (WIFEXITED(status))
@@ -245,12 +266,7 @@ int container_run(const struct runtime_opts *rt, const struct create_opts *o, bo
 	struct stdio_pipes pipes = STDIO_PIPES_INIT;
 	memcpy(pipes.parent, cr.stdio, sizeof pipes.parent);
 	sigset_t all, old;
-	sigfillset(&all);
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGFPE);
-	sigdelset(&all, SIGILL);
-	sigprocmask(SIG_BLOCK, &all, &old);
+	relay_signals_block(&all, &old);
 	_cleanup_close_ int sfd = detach ? -1 : signalfd(-1, &all, SFD_CLOEXEC);
 	int helper = -1;
 	int r = notify_open(rt, cr.st.id, &nsock, e);

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,4 +195,16 @@ int store_remove(const char *root, const char *id)
 				remove_subdir(dfd, de->d_name);
 	}
 	return rmdir(dir);
+}
+
+int store_copy_config(const char *root, const char *id, const char *bundle, struct err *e)
+{
+	char src[PATH_MAX + 16], dst[PATH_MAX];
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	snprintf(src, sizeof src, "%s/config.json", bundle);
+	if (store_path(dst, sizeof dst, root, id, CONFIG_COPY, e) < 0 ||
+	    read_file_at(AT_FDCWD, src, &text, &len, e) < 0)
+		return -1;
+	return write_file_atomic(dst, text, len, 0600, e);
 }

@@ -20,6 +20,9 @@ int store_lock(const char *root, const char *id, struct err *e);
 int store_save(const char *root, const struct container_state *st, struct err *e);
 /* Load state.json and derive the status from the live process. ENOENT: "does not exist". */
 int store_load(const char *root, const char *id, struct container_state *st, struct err *e);
+/* The bundle's config.json, byte for byte, into the state dir: what later commands read
+ * (exec's defaults, the hooks of start and delete, update). */
+int store_copy_config(const char *root, const char *id, const char *bundle, struct err *e);
 /* rm -r <root>/<id> (only the files we put there). */
 int store_remove(const char *root, const char *id);
 /* Start time (field 22 of /proc/<pid>/stat), 0 when the process is gone or a zombie. */
