@@ -214,6 +214,27 @@ def test_pid_file(runtime, bundle, container_id, mode):
     assert pid_alive(pid)
 
 
+@pytest.mark.parametrize("mode", ["create", "exec"])
+def test_pid_file_unwritable_fails_and_leaves_nothing(runtime, bundle, container_id, mode):
+    """A --pid-file in a directory that does not exist: the command fails naming it, and
+    create leaves no container (exec no process) behind."""
+    pidfile = os.path.join(runtime.workdir, "no-such-dir", "pidfile")
+    bundle.set_args("sleep", "60")
+    if mode == "create":
+        r = runtime.create(container_id, bundle, "--pid-file", pidfile).failed()
+        assert runtime.cmd("state", container_id).rc != 0
+    else:
+        runtime.run(container_id, bundle, "-d").ok()
+        r = runtime.cmd("exec", "-d", "--pid-file", pidfile, container_id,
+                        "sleep", "61").failed()
+        procs = runtime.cmd("ps", container_id).ok().out
+        assert "sleep 61" not in procs, procs
+    # runc names its temporary file (.pidfile) in that directory.
+    assert os.path.dirname(pidfile) + "/" in r.err, r.err
+    if not runtime.is_runc:
+        assert "--pid-file" in r.err and pidfile in r.err, r.err
+
+
 def test_no_pivot(runtime, bundle):
     r = runtime.run_in(bundle, "sh", "-c", "test -x /bin/busybox && test ! -e /usr && "
                        "test ! -e /etc/os-release && cat /etc/passwd", flags=("--no-pivot",))
