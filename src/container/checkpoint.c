@@ -232,7 +232,8 @@ static int ckpt_options(struct ckpt *k, struct err *e)
 {
 	const struct checkpoint_opts *o = k->o;
 	CriuOpts *c = &k->co.o;
-	if (criu_opts_init(&k->co, e) < 0 || criu_flags_apply(&o->c, &k->co, e) < 0)
+	criu_opts_init(&k->co);
+	if (criu_flags_apply(&o->c, &k->co, e) < 0)
 		return -1;
 	c->images_dir_fd = k->img;
 	c->has_work_dir_fd = true;

@@ -124,7 +124,8 @@ static int restore_options(struct rst *x, struct err *e)
 {
 	const struct restore_opts *o = x->o;
 	CriuOpts *c = &x->co.o;
-	if (criu_opts_init(&x->co, e) < 0 || criu_flags_apply(&o->c, &x->co, e) < 0)
+	criu_opts_init(&x->co);
+	if (criu_flags_apply(&o->c, &x->co, e) < 0)
 		return -1;
 	c->images_dir_fd = x->img;
 	c->has_work_dir_fd = true;

@@ -47,13 +47,11 @@ bool criu_available(const char *criu_path, char *what, size_t len)
 
 /* ---------------------------------------------------------------- options */
 
-int criu_opts_init(struct criu_opts *o, struct err *e)
+void criu_opts_init(struct criu_opts *o)
 {
-	(void)e;
 	memset(o, 0, sizeof *o);
 	criu_opts__init(&o->o);
 	criu_page_server_info__init(&o->ps);
-	return 0;
 }
 
 int criu_opts_set_str(char **field, const char *value, struct err *e)
@@ -153,13 +151,13 @@ void criu_opts_free(struct criu_opts *o)
 struct session {
 	int sk;
 	pid_t pid;
-	int report;   /* the child's setup error comes back here (read end) */
 };
 
 static void child_fail(int report, const struct err *e)
 {
-	if (write(report, e->msg, strlen(e->msg)) < 0)
-		_exit(126);
+	/* Nothing more to do if even this fails: the parent then sees EOF and a dead child. */
+	ssize_t r = write(report, e->msg, strlen(e->msg));
+	(void)r;
 	_exit(126);
 }
 
@@ -191,7 +189,6 @@ static void child(const char *criu_path, int sk, int report, const struct criu_h
 static void session_end(struct session *s)
 {
 	closep(&s->sk);
-	closep(&s->report);
 	if (s->pid > 0)
 		while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
 			;
@@ -222,12 +219,12 @@ static int session_start(struct session *s, const char *criu_path, const struct 
 	close(rp[1]);
 	s->sk = sv[0];
 	s->pid = pid;
-	s->report = rp[0];
 	/* Wait for the exec (EOF: the pipe was O_CLOEXEC) or the child's reason it failed, so a
 	 * missing binary is named instead of surfacing as EPIPE on the first request. */
+	_cleanup_close_ int report = rp[0];
 	char buf[ERR_MSG_MAX];
 	ssize_t n;
-	while ((n = read(s->report, buf, sizeof buf - 1)) < 0 && errno == EINTR)
+	while ((n = read(report, buf, sizeof buf - 1)) < 0 && errno == EINTR)
 		;
 	if (n > 0) {
 		buf[n] = 0;
@@ -336,7 +333,7 @@ int criu_rpc(const char *criu_path, CriuReqType type, struct criu_opts *o,
 	}
 	if (o && o->ps.address)
 		o->o.ps = &o->ps;
-	struct session s = { .sk = -1, .report = -1 };
+	struct session s = { .sk = -1 };
 	if (session_start(&s, criu_path ? criu_path : "criu", h, e) < 0)
 		return -1;
 	int r = send_req(s.sk, &req, e);
@@ -379,7 +376,7 @@ int criu_version(const char *criu_path, struct err *e)
 	CriuReq req;
 	criu_req__init(&req);
 	req.type = CRIU_REQ_TYPE__VERSION;
-	struct session s = { .sk = -1, .report = -1 };
+	struct session s = { .sk = -1 };
 	if (session_start(&s, criu_path ? criu_path : "criu", NULL, e) < 0)
 		return -1;
 	int v = -1;

@@ -24,7 +24,7 @@ struct criu_opts {
 	CriuOpts o;
 	CriuPageServerInfo ps;
 };
-int criu_opts_init(struct criu_opts *o, struct err *e);
+void criu_opts_init(struct criu_opts *o);
 void criu_opts_free(struct criu_opts *o);
 int criu_opts_set_str(char **field, const char *value, struct err *e);
 int criu_opts_add_ext_mount(struct criu_opts *o, const char *key, const char *val, struct err *e);
