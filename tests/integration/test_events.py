@@ -230,14 +230,35 @@ def test_stream(runtime, bundle, streams):
     assert s.p.wait(timeout=10) == 0
 
 
+def holds_pidfd(pid):
+    """Whether process pid holds a pidfd (events opens one of the init before it waits)."""
+    d = "/proc/%d/fd" % pid
+    try:
+        fds = os.listdir(d)
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if "pidfd" in os.readlink(os.path.join(d, fd)):  # anon_inode:[pidfd], pidfd:[N]
+                return True
+        except OSError:
+            pass
+    return False
+
+
 def test_stream_ends_with_container(runtime, bundle, streams, container_id):
     """An exit between two events ends the stream at once, not at the next interval."""
     if runtime.is_runc:
         pytest.skip("runc 1.1 streams until the container is deleted")
-    bundle.set_args("sleep", "1")
+    # The process exits once events watches it (a fixed `sleep 1` lost that race on the
+    # emulated VM, where events then found the container stopped).
+    bundle.set_args("sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.05; done")
     runtime.create(container_id, bundle).ok()
     runtime.start(container_id).ok()
     s = streams(runtime, container_id, "--interval", "60s")
+    wait_for(lambda: holds_pidfd(s.p.pid), timeout=30, what="events watching the init")
+    with open(os.path.join(bundle.rootfs, "tmp", "go"), "w"):
+        pass
     t0 = time.monotonic()
     assert s.p.wait(timeout=15) == 0
     assert time.monotonic() - t0 < 10
